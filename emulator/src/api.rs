@@ -130,7 +130,11 @@ fn route_and_handle(
         return status_response(
             405,
             "MethodNotAllowed",
-            format!("method {} is not allowed on {}", request.method, request.path()),
+            format!(
+                "method {} is not allowed on {}",
+                request.method,
+                request.path()
+            ),
         )
         .with_header("Allow", methods.join(", "));
     }
@@ -163,9 +167,7 @@ fn route_and_handle(
         (Route::Webhook(id), "GET") => webhooks::get(shared, tenant, &id),
         (Route::Webhook(id), "PUT") => webhooks::update(shared, tenant, &id, request),
         (Route::Webhook(id), _) => webhooks::delete(shared, tenant, &id),
-        (Route::Credentials(id), "PUT") => {
-            webhooks::put_credentials(shared, tenant, &id, request)
-        }
+        (Route::Credentials(id), "PUT") => webhooks::put_credentials(shared, tenant, &id, request),
         (Route::Credentials(id), _) => webhooks::delete_credentials(shared, tenant, &id),
         (Route::TestEvent(id), _) => webhooks::test_event(shared, tenant, &id, request),
         (Route::Keys, "GET") => keys::list(shared, tenant),

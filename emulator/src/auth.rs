@@ -111,9 +111,15 @@ impl RateInfo {
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         vec![
             ("X-RateLimit-Limit-Minute", self.limit_minute.to_string()),
-            ("X-RateLimit-Remaining-Minute", self.remaining_minute.to_string()),
+            (
+                "X-RateLimit-Remaining-Minute",
+                self.remaining_minute.to_string(),
+            ),
             ("X-RateLimit-Limit-Hour", self.limit_hour.to_string()),
-            ("X-RateLimit-Remaining-Hour", self.remaining_hour.to_string()),
+            (
+                "X-RateLimit-Remaining-Hour",
+                self.remaining_hour.to_string(),
+            ),
         ]
     }
 
@@ -187,9 +193,7 @@ impl RateLimiter {
 pub(crate) fn authenticate(shared: &Shared, request: &Request) -> Result<String, Response> {
     let bearer = request.header("authorization").and_then(|value| {
         let (scheme, token) = value.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim())
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
     });
     let cookie = request.header("cookie").and_then(|value| {
         value.split(';').find_map(|pair| {
@@ -283,15 +287,16 @@ fn authenticate_client(
     });
     let (id, secret) = match basic {
         Some(pair) => pair,
-        None => match (form_field(form, "client_id"), form_field(form, "client_secret")) {
+        None => match (
+            form_field(form, "client_id"),
+            form_field(form, "client_secret"),
+        ) {
             (Some(id), Some(secret)) => (id.to_owned(), secret.to_owned()),
-            _ => {
-                return Err(status_response(
-                    401,
-                    "invalid_client",
-                    "missing OAuth client credentials: send HTTP Basic or client_id and client_secret",
-                ))
-            }
+            _ => return Err(status_response(
+                401,
+                "invalid_client",
+                "missing OAuth client credentials: send HTTP Basic or client_id and client_secret",
+            )),
         },
     };
     if config

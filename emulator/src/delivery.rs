@@ -54,7 +54,10 @@ impl DeliveryTarget {
     pub fn new(tenant: &Tenant, webhook: &Webhook) -> DeliveryTarget {
         let authorization = webhook.credentials.as_ref().map(|c| match c {
             Credentials::Basic { username, password } => {
-                format!("Basic {}", STANDARD.encode(format!("{username}:{password}")))
+                format!(
+                    "Basic {}",
+                    STANDARD.encode(format!("{username}:{password}"))
+                )
             }
             Credentials::AccessToken(token) => format!("Bearer {token}"),
         });
@@ -185,7 +188,9 @@ pub(crate) fn trigger(
 fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
     }
 }
 
@@ -242,7 +247,10 @@ fn attempt(
         }
     };
     let Some(url_text) = &target.target_url else {
-        return not_sent(delivery, "webhook has no targetUrl; nothing was sent".to_owned());
+        return not_sent(
+            delivery,
+            "webhook has no targetUrl; nothing was sent".to_owned(),
+        );
     };
     let url = match TargetUrl::parse(url_text) {
         Ok(url) => url,
@@ -394,12 +402,16 @@ fn send(
     let header = |name: &str| {
         head.split("\r\n").skip(1).find_map(|line| {
             let (n, v) = line.split_once(':')?;
-            n.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
         })
     };
     let content_length = header("content-length").and_then(|v| v.parse::<usize>().ok());
     let chunked = header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
-    let wanted = content_length.unwrap_or(MAX_ANSWER_BODY).min(MAX_ANSWER_BODY);
+    let wanted = content_length
+        .unwrap_or(MAX_ANSWER_BODY)
+        .min(MAX_ANSWER_BODY);
     let mut answer_body = answer.split_off(head_end);
     // The status decides the outcome; the body is read on a best-effort basis for the message.
     while answer_body.len() < wanted {

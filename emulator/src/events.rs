@@ -83,7 +83,12 @@ pub(crate) fn generated_event(event_type: &str, tenant: Option<&str>) -> (String
 }
 
 /// Serializes Visier's envelope with its fields in the documented order.
-pub(crate) fn envelope(envelope_type: &str, event_id: &str, event: &Value, at: SystemTime) -> Vec<u8> {
+pub(crate) fn envelope(
+    envelope_type: &str,
+    event_id: &str,
+    event: &Value,
+    at: SystemTime,
+) -> Vec<u8> {
     let text = |s: &str| Value::from(s).to_string();
     format!(
         "{{\"timestamp\":\"{}\",\"eventId\":{},\"eventType\":{},\"event\":{}}}",

@@ -51,9 +51,7 @@ impl Fault {
 
     /// Builds a fault from the JSON body of `POST /__emulator/faults`.
     pub(crate) fn from_json(value: &Value) -> Result<Fault, String> {
-        let object = value
-            .as_object()
-            .ok_or("fault must be a JSON object")?;
+        let object = value.as_object().ok_or("fault must be a JSON object")?;
         let text = |name: &str| -> Result<Option<String>, String> {
             match object.get(name) {
                 None | Some(Value::Null) => Ok(None),

@@ -203,7 +203,12 @@ impl Connection {
         let chunked = match request.header("transfer-encoding") {
             None => false,
             Some(te) if te.eq_ignore_ascii_case("chunked") => true,
-            Some(_) => return Err(invalid(501, "only the chunked transfer encoding is supported")),
+            Some(_) => {
+                return Err(invalid(
+                    501,
+                    "only the chunked transfer encoding is supported",
+                ))
+            }
         };
         let length = match request.header("content-length") {
             None => None,

@@ -18,10 +18,7 @@ const ALGORITHMS: [&str; 4] = ["HmacSHA224", "HmacSHA256", "HmacSHA384", "HmacSH
 const EXPIRY_TOLERANCE_MS: i64 = 86_400_000;
 
 fn valid_key_name(name: &str) -> bool {
-    (6..=36).contains(&name.len())
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+    (6..=36).contains(&name.len()) && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
 }
 
 pub(crate) fn list(shared: &Shared, tenant: Option<&str>) -> Response {

@@ -100,9 +100,16 @@ impl Delivery {
 
 /// Returns true for headers whose values are credentials.
 pub(crate) fn is_secret_header(name: &str) -> bool {
-    ["apikey", "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]
-        .iter()
-        .any(|secret| name.eq_ignore_ascii_case(secret))
+    [
+        "apikey",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+    ]
+    .iter()
+    .any(|secret| name.eq_ignore_ascii_case(secret))
 }
 
 /// Masks a header value when the header carries a credential: the scheme of `Authorization`
@@ -111,7 +118,8 @@ pub(crate) fn mask_header_value(name: &str, value: &str) -> String {
     if !is_secret_header(name) {
         return value.to_owned();
     }
-    if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("proxy-authorization")
+    if name.eq_ignore_ascii_case("authorization")
+        || name.eq_ignore_ascii_case("proxy-authorization")
     {
         return match value.split_once(' ') {
             Some((scheme, _)) => format!("{scheme} ***"),

@@ -30,7 +30,9 @@ pub(crate) const CONTROL_PREFIX: &str = "/__emulator/";
 
 /// Locks a mutex, recovering the data if a thread panicked while holding it.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[derive(Default)]
@@ -287,7 +289,16 @@ fn stream_oversized(
     let mut head = Vec::with_capacity(512);
     let length = if endless { None } else { Some(bytes) };
     let headers = rate.headers();
-    if http::write_head(&mut head, 200, "application/json", &headers, length, keep_open).is_err() {
+    if http::write_head(
+        &mut head,
+        200,
+        "application/json",
+        &headers,
+        length,
+        keep_open,
+    )
+    .is_err()
+    {
         return (200, Next::Close);
     }
     if connection.stream.write_all(&head).is_err() {
@@ -307,7 +318,9 @@ fn stream_oversized(
         } else {
             &chunk[b"{\"webhooks\":[".len()..]
         };
-        let n = piece.len().min(usize::try_from(remaining).unwrap_or(usize::MAX));
+        let n = piece
+            .len()
+            .min(usize::try_from(remaining).unwrap_or(usize::MAX));
         if connection.stream.write_all(&piece[..n]).is_err() {
             return (200, Next::Close);
         }
@@ -410,7 +423,12 @@ impl Emulator {
         event_type: &str,
         raw_body: Vec<u8>,
     ) -> Vec<Delivery> {
-        delivery::trigger(&self.shared, tenant, event_type, EventPayload::Raw(raw_body))
+        delivery::trigger(
+            &self.shared,
+            tenant,
+            event_type,
+            EventPayload::Raw(raw_body),
+        )
     }
 
     /// Returns the tenant's webhooks as `GET /v1/op/webhooks` returns them; `None` is the
@@ -472,8 +490,12 @@ impl std::fmt::Debug for Emulator {
 /// Maps an unspecified address to the loopback address of the same family.
 fn connect_address(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port())),
-        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port())),
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port()))
+        }
         _ => addr,
     }
 }

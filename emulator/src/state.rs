@@ -119,10 +119,7 @@ impl State {
 }
 
 fn events_json(events: &[String]) -> Value {
-    events
-        .iter()
-        .map(|e| json!({ "eventType": e }))
-        .collect()
+    events.iter().map(|e| json!({ "eventType": e })).collect()
 }
 
 impl Webhook {

@@ -16,7 +16,10 @@ pub(crate) struct TargetUrl {
 impl TargetUrl {
     /// Parses an absolute `http` or `https` URL; returns the reason when it is not one.
     pub fn parse(url: &str) -> Result<TargetUrl, String> {
-        if url.bytes().any(|c| c.is_ascii_whitespace() || c.is_ascii_control()) {
+        if url
+            .bytes()
+            .any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
+        {
             return Err("URL contains whitespace or control characters".to_owned());
         }
         let (scheme, rest) = url
@@ -40,7 +43,9 @@ impl TargetUrl {
             path_and_query.insert(0, '/');
         }
         if authority.contains('@') {
-            return Err("URL must not contain user information; use webhook credentials".to_owned());
+            return Err(
+                "URL must not contain user information; use webhook credentials".to_owned(),
+            );
         }
         let (host, port_text) = if let Some(bracketed) = authority.strip_prefix('[') {
             let (host, after) = bracketed
@@ -53,7 +58,11 @@ impl TargetUrl {
                 "" => (host, None),
                 _ => (
                     host,
-                    Some(after.strip_prefix(':').ok_or("invalid text after the IPv6 host")?),
+                    Some(
+                        after
+                            .strip_prefix(':')
+                            .ok_or("invalid text after the IPv6 host")?,
+                    ),
                 ),
             }
         } else {

@@ -162,8 +162,9 @@ fn parse_digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.iter()
-        .try_fold(0u32, |acc, d| acc.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+    s.iter().try_fold(0u32, |acc, d| {
+        acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+    })
 }
 
 /// Parses an ISO-8601 date or date-time into epoch milliseconds.
@@ -245,7 +246,10 @@ mod tests {
         assert_eq!(parse_iso8601_ms("1970-01-01"), Some(0));
         assert_eq!(parse_iso8601_ms("1970-01-02T00:00:00Z"), Some(MS_PER_DAY));
         assert_eq!(parse_iso8601_ms("1970-01-01T01:00:00+01:00"), Some(0));
-        assert_eq!(parse_iso8601_ms("2000-03-01T00:00:00.250Z"), Some(951_868_800_250));
+        assert_eq!(
+            parse_iso8601_ms("2000-03-01T00:00:00.250Z"),
+            Some(951_868_800_250)
+        );
         assert_eq!(parse_iso8601_ms("2023-02-29"), None);
         assert_eq!(parse_iso8601_ms("tomorrow"), None);
     }

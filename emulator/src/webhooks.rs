@@ -12,7 +12,11 @@ use crate::util::{parse_query, uuid_v4};
 
 /// Checks an event type against the documented list, or only for being non-empty when the
 /// emulator accepts any event type.
-pub(crate) fn check_event_type(shared: &Shared, event_type: &str, field: &str) -> Result<(), Response> {
+pub(crate) fn check_event_type(
+    shared: &Shared,
+    event_type: &str,
+    field: &str,
+) -> Result<(), Response> {
     if shared.config.accept_any_event_type {
         if event_type.is_empty() {
             return Err(bad_param(format!("{field} must not be empty")));
@@ -48,8 +52,8 @@ fn parse_details(shared: &Shared, value: Option<&Value>) -> Result<Details, Resp
         Some(Value::Object(object)) => object,
         Some(_) => return Err(bad_param("details must be a JSON object")),
     };
-    let target_url = optional_string(object, "targetUrl", "details.targetUrl")?
-        .filter(|url| !url.is_empty());
+    let target_url =
+        optional_string(object, "targetUrl", "details.targetUrl")?.filter(|url| !url.is_empty());
     if let Some(url) = &target_url {
         TargetUrl::parse(url)
             .map_err(|reason| bad_param(format!("details.targetUrl is invalid: {reason}")))?;
@@ -78,7 +82,9 @@ fn parse_details(shared: &Shared, value: Option<&Value>) -> Result<Details, Resp
     let key_name = optional_string(object, "keyName", "details.keyName")?.filter(|k| !k.is_empty());
     let display_name = optional_string(object, "displayName", "details.displayName")?;
     if is_active && target_url.is_none() {
-        return Err(bad_param("details.targetUrl is required for an active webhook"));
+        return Err(bad_param(
+            "details.targetUrl is required for an active webhook",
+        ));
     }
     Ok(Details {
         target_url,
@@ -111,7 +117,11 @@ fn parse_credentials(value: Option<&Value>, prefix: &str) -> Result<Option<Crede
     let object = match value {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Object(object)) => object,
-        Some(_) => return Err(bad_param(format!("{prefix}credentials must be a JSON object"))),
+        Some(_) => {
+            return Err(bad_param(format!(
+                "{prefix}credentials must be a JSON object"
+            )))
+        }
     };
     let basic = object.get("basicAuth").filter(|v| !v.is_null());
     let token = object.get("accessToken").filter(|v| !v.is_null());
@@ -131,7 +141,9 @@ fn parse_credentials(value: Option<&Value>, prefix: &str) -> Result<Option<Crede
                     })
             };
             if !basic.is_object() {
-                return Err(bad_param(format!("{prefix}basicAuth must be a JSON object")));
+                return Err(bad_param(format!(
+                    "{prefix}basicAuth must be a JSON object"
+                )));
             }
             Ok(Some(Credentials::Basic {
                 username: field("username")?,
@@ -182,7 +194,13 @@ pub(crate) fn list(shared: &Shared, tenant: Option<&str>, query: &str, statuses:
         .iter()
         .filter(|w| !active_only || w.details.is_active)
         .filter(|w| event.as_ref().is_none_or(|e| w.details.events.contains(e)))
-        .map(|w| if statuses { w.to_status_json() } else { w.to_json() })
+        .map(|w| {
+            if statuses {
+                w.to_status_json()
+            } else {
+                w.to_json()
+            }
+        })
         .collect();
     drop(state);
     Response::json(200, &json!({ "webhooks": webhooks }))
@@ -231,7 +249,12 @@ pub(crate) fn create(shared: &Shared, tenant: Option<&str>, request: &Request) -
 }
 
 /// `PUT /op/webhooks/{id}`: replaces the whole definition; credentials stay as they are.
-pub(crate) fn update(shared: &Shared, tenant: Option<&str>, id: &str, request: &Request) -> Response {
+pub(crate) fn update(
+    shared: &Shared,
+    tenant: Option<&str>,
+    id: &str,
+    request: &Request,
+) -> Response {
     let result = (|| {
         let body = json_object(request)?;
         match body.get("webhookId") {

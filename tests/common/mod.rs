@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod stub;
+
 use std::time::Duration;
 
 use visier_webhooks::{ApiVersion, Auth, Client, ClientBuilder, RetryPolicy};

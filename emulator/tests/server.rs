@@ -1,0 +1,443 @@
+//! Tokens, rate limits, HTTP framing, secret masking, shutdown and the binary.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{assert_status_error, read_reply, send, start, Client};
+use serde_json::json;
+use visier_webhooks_emulator::{
+    Emulator, EmulatorConfig, DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+    DEFAULT_PASSWORD, DEFAULT_USER,
+};
+
+const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+
+#[test]
+fn secure_token_checks_credentials() {
+    let emulator = start(|_| {});
+    let addr = emulator.addr();
+    let path = "/v1/admin/visierSecureToken";
+    let good = format!("username={DEFAULT_USER}&password={DEFAULT_PASSWORD}&vanityName=acme");
+    let no_key = send(addr, "POST", path, &[FORM], good.as_bytes());
+    assert_status_error(&no_key, 401, "apikey");
+    let wrong = send(
+        addr,
+        "POST",
+        path,
+        &[("apikey", DEFAULT_API_KEY), FORM],
+        format!("username={DEFAULT_USER}&password=wrong").as_bytes(),
+    );
+    assert_status_error(&wrong, 401, "invalid username or password");
+    let missing = send(
+        addr,
+        "POST",
+        path,
+        &[("apikey", DEFAULT_API_KEY), FORM],
+        b"username=x",
+    );
+    assert_status_error(&missing, 400, "password");
+    let ok = send(
+        addr,
+        "POST",
+        path,
+        &[("apikey", DEFAULT_API_KEY), FORM],
+        good.as_bytes(),
+    );
+    assert_eq!(ok.status, 200);
+    assert!(ok.header("Content-Type").unwrap().starts_with("text/plain"));
+    assert!(ok.text().len() >= 32);
+    // The password is masked nowhere it could leak: the record keeps only the body length.
+    let record = emulator.requests().pop().unwrap();
+    assert_eq!(record.body_len, good.len());
+    assert!(!format!("{record:?}").contains(DEFAULT_PASSWORD));
+}
+
+#[test]
+fn token_expires_after_ttl() {
+    let emulator = start(|c| c.token_ttl = Duration::from_millis(600));
+    let client = Client::new(&emulator);
+    assert_eq!(client.op("GET", "webhooks", None).status, 200);
+    std::thread::sleep(Duration::from_millis(800));
+    let expired = client.op("GET", "webhooks", None);
+    assert_status_error(&expired, 401, "expired");
+}
+
+#[test]
+fn oauth_password_and_refresh_grants() {
+    let emulator = start(|_| {});
+    let addr = emulator.addr();
+    let path = "/v1/auth/oauth2/token";
+    use base64::Engine as _;
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}"))
+    );
+    let password_form =
+        format!("grant_type=password&username={DEFAULT_USER}&password={DEFAULT_PASSWORD}");
+    let by_basic = send(
+        addr,
+        "POST",
+        path,
+        &[("apikey", DEFAULT_API_KEY), ("Authorization", &basic), FORM],
+        password_form.as_bytes(),
+    );
+    assert_eq!(by_basic.status, 200, "{}", by_basic.text());
+    let tokens = by_basic.json();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    assert_eq!(tokens["id_token"].as_str().unwrap().split('.').count(), 3);
+
+    let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
+    let listed = send(
+        addr,
+        "GET",
+        "/v1/op/webhooks",
+        &[("apikey", DEFAULT_API_KEY), ("Authorization", &bearer)],
+        b"",
+    );
+    assert_eq!(listed.status, 200);
+
+    let by_form = send(
+        addr,
+        "POST",
+        path,
+        &[("apikey", DEFAULT_API_KEY), FORM],
+        format!(
+            "{password_form}&client_id={DEFAULT_CLIENT_ID}&client_secret={DEFAULT_CLIENT_SECRET}"
+        )
+        .as_bytes(),
+    );
+    assert_eq!(by_form.status, 200, "{}", by_form.text());
+
+    let refresh_form = format!(
+        "grant_type=refresh_token&refresh_token={}",
+        tokens["refresh_token"].as_str().unwrap()
+    );
+    let refreshed = send(
+        addr,
+        "POST",
+        path,
+        &[("apikey", DEFAULT_API_KEY), ("Authorization", &basic), FORM],
+        refresh_form.as_bytes(),
+    );
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text());
+    assert_ne!(refreshed.json()["refresh_token"], tokens["refresh_token"]);
+    let reused = send(
+        addr,
+        "POST",
+        path,
+        &[("apikey", DEFAULT_API_KEY), ("Authorization", &basic), FORM],
+        refresh_form.as_bytes(),
+    );
+    assert_status_error(&reused, 400, "invalid refresh token");
+
+    let bad_client = send(
+        addr,
+        "POST",
+        path,
+        &[
+            ("apikey", DEFAULT_API_KEY),
+            ("Authorization", "Basic eDp5"),
+            FORM,
+        ],
+        password_form.as_bytes(),
+    );
+    assert_status_error(&bad_client, 401, "client");
+    let no_client = send(
+        addr,
+        "POST",
+        path,
+        &[("apikey", DEFAULT_API_KEY), FORM],
+        password_form.as_bytes(),
+    );
+    assert_status_error(&no_client, 401, "client");
+    let bad_grant = send(
+        addr,
+        "POST",
+        path,
+        &[("apikey", DEFAULT_API_KEY), ("Authorization", &basic), FORM],
+        b"grant_type=authorization_code&code=x",
+    );
+    assert_status_error(&bad_grant, 400, "authorization_code");
+}
+
+#[test]
+fn rate_limit_answers_429() {
+    let emulator = start(|c| c.rate_limit_per_minute = Some(3));
+    let client = Client::new(&emulator);
+    let first = client.op("GET", "webhooks", None);
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("X-RateLimit-Limit-Minute"), Some("3"));
+    assert_eq!(first.header("X-RateLimit-Remaining-Minute"), Some("1"));
+    assert_eq!(client.op("GET", "webhooks", None).status, 200);
+    let limited = client.op("GET", "webhooks", None);
+    assert_status_error(&limited, 429, "rate limit");
+    let retry: u64 = limited.header("Retry-After").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    assert_eq!(limited.header("X-RateLimit-Remaining-Minute"), Some("0"));
+
+    // Another API key has its own budget.
+    let emulator = start(|c| {
+        c.rate_limit_per_minute = Some(1);
+        c.api_keys = vec!["key-a".to_owned(), "key-b".to_owned()];
+    });
+    let form = format!("username={DEFAULT_USER}&password={DEFAULT_PASSWORD}");
+    for key in ["key-a", "key-b"] {
+        let reply = send(
+            emulator.addr(),
+            "POST",
+            "/v1/admin/visierSecureToken",
+            &[("apikey", key), FORM],
+            form.as_bytes(),
+        );
+        assert_eq!(reply.status, 200, "key {key}");
+    }
+}
+
+#[test]
+fn chunked_and_expect_continue_bodies() {
+    let emulator = start(|_| {});
+    let client = Client::new(&emulator);
+    let body = json!({"details": {"displayName": "chunked"}}).to_string();
+    let (a, b) = body.split_at(10);
+    let mut stream = TcpStream::connect(emulator.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let head = format!(
+        "POST /v1/op/webhooks HTTP/1.1\r\nHost: x\r\napikey: {DEFAULT_API_KEY}\r\nCookie: VisierASIDToken={}\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
+        client.token
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    let chunks = format!(
+        "{:x};ext=1\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\nTrailer: x\r\n\r\n",
+        a.len(),
+        b.len()
+    );
+    stream.write_all(chunks.as_bytes()).unwrap();
+    let reply = read_reply(&mut stream).unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["details"]["displayName"], "chunked");
+}
+
+#[test]
+fn oversized_requests_are_rejected() {
+    let emulator = start(|_| {});
+    let big = vec![b'x'; 1024 * 1024 + 1];
+    let reply = send(emulator.addr(), "POST", "/v1/op/webhooks", &[], &big);
+    assert_status_error(&reply, 413, "1 MiB");
+    assert!(reply.header("X-RateLimit-Limit-Minute").is_some());
+
+    let mut stream = TcpStream::connect(emulator.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let long_header = format!(
+        "GET /v1/op/webhooks HTTP/1.1\r\nX-Big: {}\r\n\r\n",
+        "y".repeat(70 * 1024)
+    );
+    let _ = stream.write_all(long_header.as_bytes());
+    let reply = read_reply(&mut stream).unwrap();
+    assert_eq!(reply.status, 431);
+
+    let chunked_big = send(
+        emulator.addr(),
+        "POST",
+        "/v1/op/webhooks",
+        &[("Transfer-Encoding", "chunked")],
+        format!(
+            "{:x}\r\n{}\r\n0\r\n\r\n",
+            1024 * 1024 + 1,
+            "z".repeat(1024 * 1024 + 1)
+        )
+        .as_bytes(),
+    );
+    assert_eq!(chunked_big.status, 413);
+}
+
+#[test]
+fn keep_alive_and_pipelining() {
+    let emulator = start(|_| {});
+    let client = Client::new(&emulator);
+    let mut stream = TcpStream::connect(emulator.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let one = format!(
+        "GET /v1/op/webhooks HTTP/1.1\r\nHost: x\r\napikey: {DEFAULT_API_KEY}\r\nCookie: VisierASIDToken={}\r\n\r\n",
+        client.token
+    );
+    stream
+        .write_all(format!("{one}{one}{one}").as_bytes())
+        .unwrap();
+    for _ in 0..3 {
+        let reply = read_reply(&mut stream).unwrap();
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("Connection"), Some("keep-alive"));
+    }
+    let records = emulator.requests();
+    assert_eq!(records.len(), 4);
+}
+
+#[test]
+fn secrets_masked_in_records_and_debug() {
+    let emulator = start(|_| {});
+    let client = Client::new(&emulator);
+    client.op("GET", "webhooks?password=hunter2&isActive=false", None);
+    let record = emulator.requests().pop().unwrap();
+    assert_eq!(record.target, "/v1/op/webhooks?password=***&isActive=false");
+    let header = |name: &str| {
+        record
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(header("apikey").as_deref(), Some("***"));
+    assert_eq!(header("Cookie").as_deref(), Some("VisierASIDToken=***"));
+    let listed = send(emulator.addr(), "GET", "/__emulator/requests", &[], b"").text();
+    assert!(!listed.contains(&client.token));
+    assert!(!listed.contains(DEFAULT_API_KEY));
+
+    let config = EmulatorConfig {
+        api_keys: vec!["very-secret-key".to_owned()],
+        users: vec![("alice".to_owned(), "alice-password".to_owned())],
+        oauth_clients: vec![("app".to_owned(), "app-secret".to_owned())],
+        ..EmulatorConfig::default()
+    };
+    let debug = format!("{config:?}");
+    for secret in ["very-secret-key", "alice-password", "app-secret"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    assert!(debug.contains("alice"));
+    assert!(debug.contains("app"));
+}
+
+#[test]
+fn base_url_and_shutdown() {
+    let emulator = start(|_| {});
+    let port = emulator.addr().port();
+    assert_eq!(emulator.base_url(), format!("http://127.0.0.1:{port}"));
+    // A keep-alive connection must not block shutdown.
+    let idle = TcpStream::connect(emulator.addr()).unwrap();
+    let client = Client::new(&emulator);
+    emulator.shutdown();
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+    drop(idle);
+    drop(client);
+
+    if let Ok(v6) = Emulator::start(EmulatorConfig {
+        listen: "[::1]:0".parse().unwrap(),
+        ..EmulatorConfig::default()
+    }) {
+        assert_eq!(v6.base_url(), format!("http://[::1]:{}", v6.addr().port()));
+        let token = common::security_token(v6.addr());
+        assert!(!token.is_empty());
+    }
+}
+
+#[test]
+fn reset_clears_state() {
+    let emulator = start(|_| {});
+    let client = Client::new(&emulator);
+    client.create_webhook(&json!({"details": {}}));
+    emulator.reset();
+    assert!(emulator.webhooks(None).is_empty());
+    assert!(emulator.requests().is_empty());
+    let after = client.op("GET", "webhooks", None);
+    assert_status_error(&after, 401, "invalid security token");
+}
+
+#[test]
+fn binary_prints_address_and_serves() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_visier-webhooks-emulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "custom-key",
+            "--user",
+            "bob:bob-secret",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start binary");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
+    let url = loop {
+        let line = lines.next().expect("binary exited early").unwrap();
+        if let Some(url) = line.strip_prefix("listening on ") {
+            break url.to_owned();
+        }
+        printed.push(line);
+    };
+    let printed = printed.join("\n");
+    assert!(
+        !printed.contains("custom-key"),
+        "custom API key printed: {printed}"
+    );
+    assert!(
+        !printed.contains("bob-secret"),
+        "custom password printed: {printed}"
+    );
+    assert!(printed.contains("bob"));
+    let addr = url.strip_prefix("http://").unwrap().parse().unwrap();
+    let reply = send(
+        addr,
+        "POST",
+        "/v1/admin/visierSecureToken",
+        &[("apikey", "custom-key"), FORM],
+        b"username=bob&password=bob-secret",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("POST /v1/admin/visierSecureToken 200"),
+        "log line missing: {stderr}"
+    );
+    assert!(!stderr.contains("bob-secret"));
+    assert!(!stderr.contains("custom-key"));
+}
+
+#[test]
+fn binary_help_documents_flags() {
+    let output = Command::new(env!("CARGO_BIN_EXE_visier-webhooks-emulator"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for flag in [
+        "--listen",
+        "--api-key",
+        "--user",
+        "--oauth-client",
+        "--token-ttl",
+        "--accept-any-event-type",
+        "--deliver-to-any-host",
+        "--delivery-timeout-ms",
+        "--rate-limit-per-minute",
+        "--quiet",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+    assert!(help.contains("127.0.0.1:8765"));
+}
