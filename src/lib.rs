@@ -26,6 +26,7 @@ mod client;
 mod config;
 mod endpoint;
 mod error;
+pub mod ffi;
 pub mod models;
 pub mod notification;
 mod retry;

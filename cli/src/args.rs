@@ -262,16 +262,6 @@ pub struct CredentialArgs {
     pub token_env: Option<String>,
 }
 
-impl CredentialArgs {
-    pub fn is_given(&self) -> bool {
-        self.username.is_some() || self.token_stdin || self.token_env.is_some()
-    }
-
-    pub fn reads_stdin(&self) -> bool {
-        self.password_stdin || self.token_stdin
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// JSON WebhookRequestDTO to send as is; `-` reads stdin
@@ -306,6 +296,7 @@ pub struct CreateArgs {
     "file", "activate", "deactivate", "rename", "url", "add_event", "remove_event", "key_name",
     "no_key",
 ]))]
+#[command(group = clap::ArgGroup::new("edit").multiple(true))]
 pub struct UpdateArgs {
     /// Webhook id
     pub id: String,

@@ -1,7 +1,7 @@
 //! The running emulator: listener, connection threads, fault injection and request records.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -170,6 +170,26 @@ enum Next {
     Close,
 }
 
+/// How a request is answered.
+enum Outcome {
+    Respond(Response),
+    /// Close the connection without answering.
+    Close,
+    /// Stream an oversized body of this many bytes (`u64::MAX`: endless).
+    Stream(RateInfo, u64),
+}
+
+impl Outcome {
+    /// Returns the status sent, 0 when nothing is sent.
+    fn status(&self) -> u16 {
+        match self {
+            Outcome::Respond(response) => response.status,
+            Outcome::Close => 0,
+            Outcome::Stream(..) => 200,
+        }
+    }
+}
+
 fn serve_connection(shared: &Shared, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
@@ -184,15 +204,31 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
                 let response = RateInfo::unkeyed(&shared.config).apply(response);
                 let _ = response.write_to(&mut connection.stream, false);
                 shared.log("-", "(unparsed request)", status, started);
+                linger(&mut connection.stream);
                 return;
             }
         };
         let started = Instant::now();
         let at = SystemTime::now();
-        let (status, next) = handle_request(shared, &request, &mut connection);
+        let outcome = handle_request(shared, &request);
+        let status = outcome.status();
+        // Recorded before answering, so that a client that has its answer sees the record.
         if !request.path().starts_with(CONTROL_PREFIX) {
             shared.record(&request, status, at);
         }
+        let keep_open = request.keep_alive && !shared.is_stopping();
+        let next = match outcome {
+            Outcome::Respond(response) => {
+                match response.write_to(&mut connection.stream, keep_open) {
+                    Ok(()) if keep_open => Next::KeepOpen,
+                    _ => Next::Close,
+                }
+            }
+            Outcome::Close => Next::Close,
+            Outcome::Stream(rate, bytes) => {
+                stream_oversized(shared, &mut connection, &rate, bytes, keep_open)
+            }
+        };
         shared.log(&request.method, &request.target, status, started);
         if matches!(next, Next::Close) {
             let _ = connection.stream.shutdown(Shutdown::Both);
@@ -201,24 +237,38 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
     }
 }
 
-/// Handles one request, applying any matching fault; returns the status sent (0 for none).
-fn handle_request(shared: &Shared, request: &Request, connection: &mut Connection) -> (u16, Next) {
-    let keep_alive = request.keep_alive;
+/// Closes the sending side and reads what the client still sends, for a bounded time and size,
+/// so that closing with unread input does not reset the connection and destroy the answer.
+fn linger(stream: &mut TcpStream) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut sink = [0u8; 16 * 1024];
+    let mut drained = 0;
+    while drained < 4 * http::MAX_BODY_BYTES {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+}
+
+/// Decides the answer to one request, applying the first matching fault.
+fn handle_request(shared: &Shared, request: &Request) -> Outcome {
     let path = request.path();
     let fault = if path.starts_with(CONTROL_PREFIX) {
         None
     } else {
         shared.take_fault(&request.method, path)
     };
-    let response = match fault {
-        None => dispatch(shared, request),
+    match fault {
+        None => Outcome::Respond(dispatch(shared, request)),
         Some(FaultAction::Delay(delay)) => {
             if !shared.sleep(delay) {
-                return (0, Next::Close);
+                return Outcome::Close;
             }
-            dispatch(shared, request)
+            Outcome::Respond(dispatch(shared, request))
         }
-        Some(FaultAction::Close) => return (0, Next::Close),
+        Some(FaultAction::Close) => Outcome::Close,
         Some(FaultAction::Status {
             status,
             retry_after,
@@ -244,7 +294,7 @@ fn handle_request(shared: &Shared, request: &Request, connection: &mut Connectio
             if let Some(retry_after) = retry_after {
                 response = response.with_header("Retry-After", retry_after);
             }
-            rate.apply(response)
+            Outcome::Respond(rate.apply(response))
         }
         Some(FaultAction::Malformed) => {
             let response = Response {
@@ -253,18 +303,9 @@ fn handle_request(shared: &Shared, request: &Request, connection: &mut Connectio
                 headers: Vec::new(),
                 body: b"{\"webhooks\": [{\"webhookId\": <this is not JSON>".to_vec(),
             };
-            shared.peek_rate(request).apply(response)
+            Outcome::Respond(shared.peek_rate(request).apply(response))
         }
-        Some(FaultAction::Oversized { bytes }) => {
-            let rate = shared.peek_rate(request);
-            return stream_oversized(shared, connection, &rate, bytes, keep_alive);
-        }
-    };
-    let status = response.status;
-    let keep_open = keep_alive && !shared.is_stopping();
-    match response.write_to(&mut connection.stream, keep_open) {
-        Ok(()) if keep_open => (status, Next::KeepOpen),
-        _ => (status, Next::Close),
+        Some(FaultAction::Oversized { bytes }) => Outcome::Stream(shared.peek_rate(request), bytes),
     }
 }
 
@@ -283,7 +324,7 @@ fn stream_oversized(
     rate: &RateInfo,
     bytes: u64,
     keep_alive: bool,
-) -> (u16, Next) {
+) -> Next {
     let endless = bytes == u64::MAX;
     let keep_open = keep_alive && !endless;
     let mut head = Vec::with_capacity(512);
@@ -299,10 +340,10 @@ fn stream_oversized(
     )
     .is_err()
     {
-        return (200, Next::Close);
+        return Next::Close;
     }
     if connection.stream.write_all(&head).is_err() {
-        return (200, Next::Close);
+        return Next::Close;
     }
     const ITEM: &[u8] = b"{\"webhookId\":\"00000000-0000-4000-8000-000000000000\",\"details\":{\"targetUrl\":\"http://127.0.0.1/\",\"isActive\":false,\"events\":[]},\"credentialReference\":\"\"},";
     let mut chunk = Vec::with_capacity(64 * 1024);
@@ -322,7 +363,7 @@ fn stream_oversized(
             .len()
             .min(usize::try_from(remaining).unwrap_or(usize::MAX));
         if connection.stream.write_all(&piece[..n]).is_err() {
-            return (200, Next::Close);
+            return Next::Close;
         }
         first = false;
         if !endless {
@@ -330,9 +371,9 @@ fn stream_oversized(
         }
     }
     if keep_open && !shared.is_stopping() {
-        (200, Next::KeepOpen)
+        Next::KeepOpen
     } else {
-        (200, Next::Close)
+        Next::Close
     }
 }
 

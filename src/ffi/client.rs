@@ -241,12 +241,13 @@ pub extern "C" fn vw_client_free(client: *mut vw_client) {
     if client.is_null() {
         return;
     }
-    // Dropping the client only releases memory and idle connections, which cannot unwind in
-    // practice; the guard keeps even that from crossing the boundary.
-    let _ = std::panic::catch_unwind(|| {
+    // Dropping a client cannot fail; a panic in a destructor would still be caught and
+    // recorded as the thread's last error, since there is no result to return it in.
+    boundary::call(|| {
         // SAFETY: the caller passes a handle from Box::into_raw in vw_client_new or
         // vw_client_from_env that no thread uses any more and that was not freed before.
         drop(unsafe { Box::from_raw(client) });
+        Ok(())
     });
 }
 

@@ -47,22 +47,18 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Reads one response from a stream: headers, then a Content-Length or chunked body, or the
-/// rest of the stream.
+/// Reads one response from a stream: headers byte by byte (so that a pipelined next
+/// response stays unread), then exactly a Content-Length body, or the rest of the stream.
 pub fn read_reply(stream: &mut TcpStream) -> std::io::Result<Reply> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = find(&buf, b"\r\n\r\n") {
-            break i + 4;
-        }
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8(buf[..head_end - 4].to_vec()).expect("UTF-8 head");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head[..head.len() - 4].to_vec()).expect("UTF-8 head");
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap();
     let status: u16 = status_line.split(' ').nth(1).unwrap().parse().unwrap();
@@ -72,29 +68,19 @@ pub fn read_reply(stream: &mut TcpStream) -> std::io::Result<Reply> {
             (n.to_owned(), v.trim().to_owned())
         })
         .collect();
-    let mut body = buf[head_end..].to_vec();
     let length = headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
         .map(|(_, v)| v.parse::<usize>().unwrap());
+    let mut body = Vec::new();
     match length {
         Some(n) => {
-            while body.len() < n {
-                let read = stream.read(&mut chunk)?;
-                if read == 0 {
-                    return Err(std::io::ErrorKind::UnexpectedEof.into());
-                }
-                body.extend_from_slice(&chunk[..read]);
-            }
-            body.truncate(n);
+            body.resize(n, 0);
+            stream.read_exact(&mut body)?;
         }
-        None => loop {
-            let read = stream.read(&mut chunk)?;
-            if read == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..read]);
-        },
+        None => {
+            stream.read_to_end(&mut body)?;
+        }
     }
     Ok(Reply {
         status,
