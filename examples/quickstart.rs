@@ -104,8 +104,10 @@ fn run() -> Result<(), Box<dyn StdError>> {
     if key.is_some() {
         details = details.key_name(&key_name);
     }
-    let request = WebhookRequest::new(details)
-        .credentials(WebhookCredentials::basic("quickstart-user", "quickstart-password"));
+    let request = WebhookRequest::new(details).credentials(WebhookCredentials::basic(
+        "quickstart-user",
+        "quickstart-password",
+    ));
     let created = client.create_webhook(&request)?;
     let id = created.webhook_id.clone();
     println!(
@@ -115,7 +117,11 @@ fn run() -> Result<(), Box<dyn StdError>> {
 
     // 3. List and get.
     let listed = client.list_webhooks(&ListFilter::new())?;
-    println!("listed {} webhook(s); ours is among them: {}", listed.len(), listed.iter().any(|w| w.webhook_id == id));
+    println!(
+        "listed {} webhook(s); ours is among them: {}",
+        listed.len(),
+        listed.iter().any(|w| w.webhook_id == id)
+    );
     let fetched = client.get_webhook(&id)?;
     println!(
         "got webhook {id}: target {}, credential reference {:?}",

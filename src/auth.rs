@@ -98,7 +98,10 @@ impl Tokens {
             Auth::UsernamePassword { .. } | Auth::OAuthPassword { .. } => {}
         }
 
-        let mut state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let due = match &state.token {
             None => true,
             Some(token) => token.renew_at.is_some_and(|at| Instant::now() >= at),
@@ -137,13 +140,20 @@ impl Tokens {
     /// Drops the token of `generation` after the server rejected it. A token that another
     /// thread already replaced is kept.
     pub(crate) fn invalidate(&self, generation: u64) {
-        let mut state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         if state.generation == generation {
             state.token = None;
         }
     }
 
-    fn fetch(&self, transport: &Transport, base_headers: &[(&'static str, String)]) -> Result<Token> {
+    fn fetch(
+        &self,
+        transport: &Transport,
+        base_headers: &[(&'static str, String)],
+    ) -> Result<Token> {
         match &self.auth {
             Auth::UsernamePassword { username, password } => {
                 let mut form = vec![
@@ -223,7 +233,10 @@ impl Tokens {
         };
         let mut headers = base_headers.to_vec();
         let client = format!("{client_id}:{}", client_secret.expose());
-        headers.push(("authorization", format!("Basic {}", base64(client.as_bytes()))));
+        headers.push((
+            "authorization",
+            format!("Basic {}", base64(client.as_bytes())),
+        ));
         let requested_at = Instant::now();
         let response = transport.send(&Request {
             method: Method::Post,
@@ -273,11 +286,14 @@ fn form_encode(pairs: &[(&str, &str)]) -> String {
 
 /// Standard base64 with padding, for HTTP Basic authentication.
 pub(crate) fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let bytes = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let bytes = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let triple = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
         for index in 0..4 {
             if index <= chunk.len() {

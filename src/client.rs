@@ -111,11 +111,15 @@ impl Client {
                 ))
             }
         };
-        let api_key = builder.api_key.clone().filter(|key| !key.is_empty()).ok_or_else(|| {
-            Error::Config(
-                "missing API key: call ClientBuilder::api_key (or set VISIER_APIKEY)".into(),
-            )
-        })?;
+        let api_key = builder
+            .api_key
+            .clone()
+            .filter(|key| !key.is_empty())
+            .ok_or_else(|| {
+                Error::Config(
+                    "missing API key: call ClientBuilder::api_key (or set VISIER_APIKEY)".into(),
+                )
+            })?;
         if api_key.expose().contains(|c: char| c.is_control()) {
             return Err(Error::Config(
                 "invalid API key: it contains a control character".into(),

@@ -87,9 +87,9 @@ impl Endpoint<'_> {
                 Method::Post
             }
             Endpoint::UpdateWebhook(_) | Endpoint::UpdateCredentials(_) => Method::Put,
-            Endpoint::DeleteCredentials(_) | Endpoint::DeleteWebhook(_) | Endpoint::DeleteKey(_) => {
-                Method::Delete
-            }
+            Endpoint::DeleteCredentials(_)
+            | Endpoint::DeleteWebhook(_)
+            | Endpoint::DeleteKey(_) => Method::Delete,
         }
     }
 
@@ -130,7 +130,9 @@ impl Endpoint<'_> {
                 ))
             }
             Endpoint::CreateWebhook => webhooks,
-            Endpoint::GetWebhook(id) | Endpoint::UpdateWebhook(id) | Endpoint::DeleteWebhook(id) => {
+            Endpoint::GetWebhook(id)
+            | Endpoint::UpdateWebhook(id)
+            | Endpoint::DeleteWebhook(id) => {
                 format!("{webhooks}/{}", segment("webhook id", id)?)
             }
             Endpoint::UpdateCredentials(id) | Endpoint::DeleteCredentials(id) => {

@@ -35,15 +35,15 @@ mod transport;
 
 pub use client::{Client, ListFilter};
 pub use config::{
-    ApiVersion, Auth, ClientBuilder, TlsRoots, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_VARIABLES,
+    ApiVersion, Auth, ClientBuilder, TlsRoots, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, ENV_VARIABLES,
 };
 pub use endpoint::{Endpoint, Method};
 pub use error::{ApiError, Error, Result};
 pub use models::{
     BasicAuth, DeletedKey, EncryptionKeyDetails, EncryptionKeyList, EventSubscription, EventType,
-    GenerateKeyRequest, GeneratedKey, KeyAlgorithm, TestEventResponse, Webhook,
-    WebhookCredentials, WebhookDetails, WebhookRequest, WebhookStatus, WebhookStatusList,
+    GenerateKeyRequest, GeneratedKey, KeyAlgorithm, TestEventResponse, Webhook, WebhookCredentials,
+    WebhookDetails, WebhookRequest, WebhookStatus, WebhookStatusList,
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;

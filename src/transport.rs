@@ -126,6 +126,9 @@ enum AttemptFailure {
     NotSent(Error),
     /// The request may have reached the server.
     MaybeSent(Error),
+    /// The request did not reach the server, and repeating it would fail the same way (a
+    /// certificate that does not verify, a malformed request).
+    Permanent(Error),
 }
 
 pub(crate) struct Transport {
@@ -192,6 +195,7 @@ impl Transport {
                     let (error, retryable) = match failure {
                         AttemptFailure::NotSent(error) => (error, true),
                         AttemptFailure::MaybeSent(error) => (error, request.idempotent),
+                        AttemptFailure::Permanent(error) => return Err(error),
                     };
                     log::debug!(
                         "{method} {path} failed in {elapsed_ms} ms (attempt {attempt}): {error}"
@@ -246,8 +250,7 @@ impl Transport {
                 exchange.retry_after,
             )));
             if retryable_status {
-                if let Some(wait) = self.wait_before_retry(attempt, started, exchange.retry_after)
-                {
+                if let Some(wait) = self.wait_before_retry(attempt, started, exchange.retry_after) {
                     log::warn!(
                         "retrying {method} {path} in {} ms after status {status} (attempt {attempt})",
                         wait.as_millis()
@@ -302,13 +305,15 @@ impl Transport {
                 let built = builder
                     .header("content-type", content_type)
                     .body(body)
-                    .map_err(|error| AttemptFailure::NotSent(self.invalid_request(request, error)))?;
+                    .map_err(|error| {
+                        AttemptFailure::Permanent(self.invalid_request(request, error))
+                    })?;
                 self.agent.run(built)
             }
             None => {
-                let built = builder
-                    .body(())
-                    .map_err(|error| AttemptFailure::NotSent(self.invalid_request(request, error)))?;
+                let built = builder.body(()).map_err(|error| {
+                    AttemptFailure::Permanent(self.invalid_request(request, error))
+                })?;
                 self.agent.run(built)
             }
         };
@@ -323,8 +328,8 @@ impl Transport {
                 .map(str::to_owned)
         };
         let location = header("location");
-        let retry_after = header("retry-after")
-            .and_then(|value| parse_retry_after(&value, SystemTime::now()));
+        let retry_after =
+            header("retry-after").and_then(|value| parse_retry_after(&value, SystemTime::now()));
         let body = response
             .body_mut()
             .with_config()
@@ -359,10 +364,7 @@ impl Transport {
         };
         match error {
             ureq::Error::Timeout(which) => {
-                let not_sent = matches!(
-                    which,
-                    ureq::Timeout::Resolve | ureq::Timeout::Connect
-                );
+                let not_sent = matches!(which, ureq::Timeout::Resolve | ureq::Timeout::Connect);
                 let timeout = if not_sent {
                     self.connect_timeout
                 } else {
@@ -379,16 +381,24 @@ impl Transport {
                     AttemptFailure::MaybeSent(error)
                 }
             }
-            ureq::Error::BodyExceedsLimit(limit) => AttemptFailure::MaybeSent(Error::ResponseTooLarge {
-                method,
-                path,
-                limit,
-            }),
+            ureq::Error::BodyExceedsLimit(limit) => {
+                AttemptFailure::MaybeSent(Error::ResponseTooLarge {
+                    method,
+                    path,
+                    limit,
+                })
+            }
             ureq::Error::HostNotFound => {
                 AttemptFailure::NotSent(connection("host name not found".into()))
             }
             ureq::Error::ConnectionFailed => {
                 AttemptFailure::NotSent(connection("could not connect".into()))
+            }
+            ureq::Error::Io(io) if tls_failure(&io).is_some() => {
+                let detail = tls_failure(&io)
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                AttemptFailure::Permanent(Error::Tls(detail))
             }
             ureq::Error::Io(io) => {
                 let not_sent = matches!(
@@ -413,15 +423,24 @@ impl Transport {
                     AttemptFailure::MaybeSent(error)
                 }
             }
-            ureq::Error::Tls(detail) => AttemptFailure::NotSent(Error::Tls(detail.to_owned())),
-            ureq::Error::Rustls(tls) => AttemptFailure::NotSent(Error::Tls(tls.to_string())),
-            ureq::Error::Pem(pem) => AttemptFailure::NotSent(Error::Tls(pem.to_string())),
-            ureq::Error::InvalidProxyUrl | ureq::Error::ConnectProxyFailed(_) => {
-                AttemptFailure::NotSent(connection(format!("proxy failed: {error}")))
+            ureq::Error::Tls(detail) => AttemptFailure::Permanent(Error::Tls(detail.to_owned())),
+            ureq::Error::Rustls(tls) => AttemptFailure::Permanent(Error::Tls(tls.to_string())),
+            ureq::Error::Pem(pem) => AttemptFailure::Permanent(Error::Tls(pem.to_string())),
+            ureq::Error::InvalidProxyUrl => {
+                AttemptFailure::Permanent(connection("invalid proxy URL in the environment".into()))
+            }
+            ureq::Error::ConnectProxyFailed(detail) => {
+                AttemptFailure::NotSent(connection(format!("proxy failed: {detail}")))
             }
             other => AttemptFailure::MaybeSent(connection(other.to_string())),
         }
     }
+}
+
+/// Returns the rustls error inside an I/O error, which is how ureq reports a failed handshake or
+/// certificate check.
+fn tls_failure(io: &std::io::Error) -> Option<&rustls::Error> {
+    io.get_ref()?.downcast_ref::<rustls::Error>()
 }
 
 fn root_certs(roots: &TlsRoots) -> Result<ureq::tls::RootCerts> {
@@ -443,10 +462,7 @@ fn root_certs(roots: &TlsRoots) -> Result<ureq::tls::RootCerts> {
         }
         TlsRoots::CaFile(path) => {
             let pem = std::fs::read(path).map_err(|error| {
-                Error::Config(format!(
-                    "cannot read CA file {}: {error}",
-                    path.display()
-                ))
+                Error::Config(format!("cannot read CA file {}: {error}", path.display()))
             })?;
             let mut certificates = Vec::new();
             for item in ureq::tls::parse_pem(&pem) {
@@ -500,7 +516,11 @@ mod tests {
 
     #[test]
     fn base_url_rejects_plain_http_elsewhere() {
-        for url in ["http://acme.api.visier.io", "http://10.0.0.1", "http://[::2]"] {
+        for url in [
+            "http://acme.api.visier.io",
+            "http://10.0.0.1",
+            "http://[::2]",
+        ] {
             let error = BaseUrl::parse(url, false).unwrap_err();
             assert!(error.to_string().contains("allow_insecure_http"), "{error}");
             assert!(BaseUrl::parse(url, true).is_ok(), "{url}");

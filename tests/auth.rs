@@ -242,7 +242,10 @@ fn target_tenant_isolates_state() {
         .create_webhook(&visier_webhooks::WebhookRequest::new(details))
         .unwrap();
     assert_eq!(tenant_a.list_webhooks(&ListFilter::new()).unwrap().len(), 1);
-    assert!(tenant_b.list_webhooks(&ListFilter::new()).unwrap().is_empty());
+    assert!(tenant_b
+        .list_webhooks(&ListFilter::new())
+        .unwrap()
+        .is_empty());
     assert_eq!(emulator.webhooks(Some("tenant-a")).len(), 1);
     let sent = emulator
         .requests()

@@ -113,10 +113,7 @@ fn missing_and_contradictory_settings_name_the_variable() {
             "VISIER_CLIENT_ID",
         ),
         (
-            with(&[
-                ("VISIER_SECURITY_TOKEN", "t"),
-                ("VISIER_ACCESS_TOKEN", "t"),
-            ]),
+            with(&[("VISIER_SECURITY_TOKEN", "t"), ("VISIER_ACCESS_TOKEN", "t")]),
             "VISIER_ACCESS_TOKEN",
         ),
         (

@@ -11,14 +11,20 @@ use visier_webhooks_emulator::Emulator;
 fn run_lifecycle(emulator: &Emulator, client: &Client, prefix: &str) {
     // Key generation returns the value once; the list never does.
     let generated = client
-        .generate_key(&GenerateKeyRequest::new("lifecycle-key", KeyAlgorithm::HmacSha256))
+        .generate_key(&GenerateKeyRequest::new(
+            "lifecycle-key",
+            KeyAlgorithm::HmacSha256,
+        ))
         .unwrap();
     assert_eq!(generated.detail.key_name.as_deref(), Some("lifecycle-key"));
     assert_eq!(generated.detail.algorithm, Some(KeyAlgorithm::HmacSha256));
     assert!(!generated.key.is_empty());
     let keys = client.list_keys().unwrap();
     assert_eq!(keys.key_details.len(), 1);
-    assert_eq!(keys.key_details[0].key_name.as_deref(), Some("lifecycle-key"));
+    assert_eq!(
+        keys.key_details[0].key_name.as_deref(),
+        Some("lifecycle-key")
+    );
 
     // Create: inactive, basic auth, two job events.
     let details = WebhookDetails::new(
@@ -48,8 +54,13 @@ fn run_lifecycle(emulator: &Emulator, client: &Client, prefix: &str) {
     let all = client.list_webhooks(&ListFilter::new()).unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].webhook_id, id);
-    let active = client.list_webhooks(&ListFilter::new().active_only()).unwrap();
-    assert!(active.is_empty(), "an inactive webhook is not listed as active");
+    let active = client
+        .list_webhooks(&ListFilter::new().active_only())
+        .unwrap();
+    assert!(
+        active.is_empty(),
+        "an inactive webhook is not listed as active"
+    );
     let by_event = client
         .list_webhooks(&ListFilter::new().event(EventType::JobResultFailure))
         .unwrap();
@@ -75,7 +86,9 @@ fn run_lifecycle(emulator: &Emulator, client: &Client, prefix: &str) {
     assert_eq!(updated.details.key_name.as_deref(), Some("lifecycle-key"));
     assert_eq!(updated.details.target_url, created.details.target_url);
     assert_eq!(updated.details.events, created.details.events);
-    let active = client.list_webhooks(&ListFilter::new().active_only()).unwrap();
+    let active = client
+        .list_webhooks(&ListFilter::new().active_only())
+        .unwrap();
     assert_eq!(active.len(), 1);
 
     // Statuses.
@@ -95,7 +108,9 @@ fn run_lifecycle(emulator: &Emulator, client: &Client, prefix: &str) {
     assert!(!cleared.has_credentials());
 
     // Test event: nothing listens on port 9, so the receiver status is not a success.
-    let outcome = client.send_test_event(&id, EventType::JobResultSuccess).unwrap();
+    let outcome = client
+        .send_test_event(&id, EventType::JobResultSuccess)
+        .unwrap();
     assert!(outcome.event_id.is_some());
     assert!(outcome.message_id.is_some());
     assert_ne!(outcome.status_code, Some(200));
@@ -115,7 +130,11 @@ fn run_lifecycle(emulator: &Emulator, client: &Client, prefix: &str) {
         .iter()
         .filter(|record| record.target.contains("/op/"))
         .collect();
-    assert!(webhook_calls.len() >= 12, "{} webhook calls", webhook_calls.len());
+    assert!(
+        webhook_calls.len() >= 12,
+        "{} webhook calls",
+        webhook_calls.len()
+    );
     for record in webhook_calls {
         assert!(
             record.target.starts_with(prefix),
@@ -124,10 +143,9 @@ fn run_lifecycle(emulator: &Emulator, client: &Client, prefix: &str) {
             record.target
         );
     }
-    assert!(requests
-        .iter()
-        .any(|record| record.target == "/v1alpha/admin/encryption-keys/lifecycle-key"
-            && record.method == "DELETE"));
+    assert!(requests.iter().any(|record| record.target
+        == "/v1alpha/admin/encryption-keys/lifecycle-key"
+        && record.method == "DELETE"));
 }
 
 #[test]
@@ -193,7 +211,11 @@ fn every_request_sends_api_key_and_json_body() {
                 .find(|(header, _)| header.eq_ignore_ascii_case(name))
                 .map(|(_, value)| value.clone())
         };
-        assert!(header("apikey").is_some(), "{} has no apikey", record.target);
+        assert!(
+            header("apikey").is_some(),
+            "{} has no apikey",
+            record.target
+        );
         if record.target == "/v1/op/webhooks" && record.method == "POST" {
             assert_eq!(header("content-type").as_deref(), Some("application/json"));
             assert!(record.body_len > 0);

@@ -12,7 +12,13 @@ use visier_webhooks::{
 };
 use visier_webhooks_emulator::{Emulator, Fault, FaultAction};
 
-fn status_fault(method: &str, path: &str, count: u32, status: u16, retry_after: Option<&str>) -> Fault {
+fn status_fault(
+    method: &str,
+    path: &str,
+    count: u32,
+    status: u16,
+    retry_after: Option<&str>,
+) -> Fault {
     Fault {
         method: Some(method.into()),
         path: path.into(),
@@ -58,7 +64,10 @@ fn get_is_retried_on_503_with_retry_after() {
     client.list_webhooks(&ListFilter::new()).unwrap();
     let elapsed = started.elapsed();
     assert_eq!(attempts(&emulator, "GET", "/v1/op/webhooks"), 4);
-    assert!(elapsed >= Duration::from_secs(2), "Retry-After honoured: {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_secs(2),
+        "Retry-After honoured: {elapsed:?}"
+    );
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
 
@@ -105,7 +114,10 @@ fn retry_after_http_date_is_honoured() {
     client.list_keys().unwrap();
     let elapsed = started.elapsed();
     // An HTTP date has whole seconds, so the wait is between 1 and 2 s.
-    assert!(elapsed >= Duration::from_millis(900), "{elapsed:?} for {date}");
+    assert!(
+        elapsed >= Duration::from_millis(900),
+        "{elapsed:?} for {date}"
+    );
     assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
 }
 
@@ -163,7 +175,11 @@ fn total_time_is_bounded() {
     emulator.inject_fault(status_fault("GET", "/v1/op/webhooks", 0, 503, None));
     let started = Instant::now();
     client.list_webhooks(&ListFilter::new()).unwrap_err();
-    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
     let sent = attempts(&emulator, "GET", "/v1/op/webhooks") - 1;
     assert!((3..=11).contains(&sent), "{sent} attempts in 1 s");
 }
@@ -216,7 +232,11 @@ fn create_is_never_sent_twice() {
             "{action:?}: {error:?}"
         );
         assert!(error.to_string().contains("outcome unknown"), "{error}");
-        assert_eq!(attempts(&emulator, "POST", "/v1/op/webhooks"), 1, "{action:?}");
+        assert_eq!(
+            attempts(&emulator, "POST", "/v1/op/webhooks"),
+            1,
+            "{action:?}"
+        );
     }
 }
 
@@ -259,7 +279,11 @@ fn slow_answer_times_out_in_bounded_time() {
     let emulator = common::emulator();
     let client = common::builder(&emulator, common::user_auth())
         .timeout(Duration::from_millis(300))
-        .retry_policy(RetryPolicy::default().max_attempts(2).initial_backoff(Duration::from_millis(10)))
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .initial_backoff(Duration::from_millis(10)),
+        )
         .build()
         .unwrap();
     client.list_webhooks(&ListFilter::new()).unwrap();
@@ -376,13 +400,19 @@ fn redirect_is_refused_and_credentials_stay() {
             status, location, ..
         } => {
             assert_eq!(*status, 302);
-            assert!(location.as_deref().unwrap().starts_with(&elsewhere.base_url));
+            assert!(location
+                .as_deref()
+                .unwrap()
+                .starts_with(&elsewhere.base_url));
         }
         other => panic!("expected a redirect error, got {other:?}"),
     }
     assert!(error.to_string().contains("redirect refused"), "{error}");
     assert_eq!(redirecting.requests().len(), 1);
-    assert!(elsewhere.requests().is_empty(), "nothing went to the other host");
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing went to the other host"
+    );
 }
 
 #[test]
@@ -413,7 +443,10 @@ fn ids_reach_server_as_one_segment() {
     let before = emulator.requests().len();
     client.delete_key("a/b#c").unwrap_err();
     let sent = emulator.requests();
-    assert_eq!(sent[before].target, "/v1alpha/admin/encryption-keys/a%2Fb%23c");
+    assert_eq!(
+        sent[before].target,
+        "/v1alpha/admin/encryption-keys/a%2Fb%23c"
+    );
     // The real webhook was never touched.
     assert_eq!(client.get_webhook(&kept.webhook_id).unwrap(), kept);
     assert_eq!(emulator.webhooks(None).len(), 1);
@@ -469,11 +502,16 @@ fn http_date(at: SystemTime) -> String {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
     let month_name = [

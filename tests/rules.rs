@@ -34,7 +34,10 @@ fn create_active_is_rejected() {
     let client = common::client(&emulator);
     let mut active = details();
     active.is_active = Some(true);
-    assert_rejected(client.create_webhook(&WebhookRequest::new(active)), "isActive");
+    assert_rejected(
+        client.create_webhook(&WebhookRequest::new(active)),
+        "isActive",
+    );
 }
 
 #[test]
@@ -42,7 +45,10 @@ fn undocumented_event_type_is_rejected() {
     let emulator = common::emulator();
     let client = common::client(&emulator);
     let odd = WebhookDetails::new("http://127.0.0.1:9/hook", [EventType::from("jobExploded")]);
-    assert_rejected(client.create_webhook(&WebhookRequest::new(odd)), "eventType");
+    assert_rejected(
+        client.create_webhook(&WebhookRequest::new(odd)),
+        "eventType",
+    );
 }
 
 #[test]
@@ -65,7 +71,11 @@ fn unknown_event_type_comes_back_intact() {
             details.display_name = Some("kept".into())
         })
         .unwrap();
-    let kinds: Vec<&str> = updated.details.event_types().map(EventType::as_str).collect();
+    let kinds: Vec<&str> = updated
+        .details
+        .event_types()
+        .map(EventType::as_str)
+        .collect();
     assert_eq!(kinds, vec!["futureEvent", "dvPublish"]);
     let filtered = client
         .list_webhooks(&ListFilter::new().event("futureEvent"))
@@ -82,7 +92,9 @@ fn both_credential_kinds_are_rejected() {
     let request = WebhookRequest::new(details()).credentials(credentials.clone());
     assert_rejected(client.create_webhook(&request), "credentials");
 
-    let created = client.create_webhook(&WebhookRequest::new(details())).unwrap();
+    let created = client
+        .create_webhook(&WebhookRequest::new(details()))
+        .unwrap();
     assert_rejected(
         client.update_credentials(&created.webhook_id, &credentials),
         "credentials",
@@ -98,7 +110,10 @@ fn key_name_must_exist_and_be_hmac_sha256() {
         "keyName",
     );
     client
-        .generate_key(&GenerateKeyRequest::new("sha512-key", KeyAlgorithm::HmacSha512))
+        .generate_key(&GenerateKeyRequest::new(
+            "sha512-key",
+            KeyAlgorithm::HmacSha512,
+        ))
         .unwrap();
     assert_rejected(
         client.create_webhook(&WebhookRequest::new(details().key_name("sha512-key"))),
@@ -112,7 +127,9 @@ fn at_most_20_webhooks() {
     let client = common::client(&emulator);
     for index in 0..20 {
         client
-            .create_webhook(&WebhookRequest::new(details().display_name(format!("w{index}"))))
+            .create_webhook(&WebhookRequest::new(
+                details().display_name(format!("w{index}")),
+            ))
             .unwrap();
     }
     let error = client
@@ -126,7 +143,12 @@ fn at_most_20_webhooks() {
 fn key_rules() {
     let emulator = common::emulator();
     let client = common::client(&emulator);
-    for name in ["short", "has space in it", "under_score_name", &"x".repeat(37)] {
+    for name in [
+        "short",
+        "has space in it",
+        "under_score_name",
+        &"x".repeat(37),
+    ] {
         assert_rejected(
             client.generate_key(&GenerateKeyRequest::new(name, KeyAlgorithm::HmacSha256)),
             "keyName",
@@ -148,7 +170,10 @@ fn key_rules() {
             .unwrap();
     }
     let error = client
-        .generate_key(&GenerateKeyRequest::new("key-number-6", KeyAlgorithm::HmacSha256))
+        .generate_key(&GenerateKeyRequest::new(
+            "key-number-6",
+            KeyAlgorithm::HmacSha256,
+        ))
         .unwrap_err();
     assert_eq!(error.status(), Some(400), "{error}");
     assert_eq!(client.list_keys().unwrap().key_details.len(), 5);
@@ -165,9 +190,7 @@ fn unknown_id_is_404_for_every_operation() {
         ("get", client.get_webhook(id).unwrap_err()),
         (
             "update",
-            client
-                .update_webhook(id, &Webhook::default())
-                .unwrap_err(),
+            client.update_webhook(id, &Webhook::default()).unwrap_err(),
         ),
         (
             "update credentials",
@@ -175,7 +198,10 @@ fn unknown_id_is_404_for_every_operation() {
                 .update_credentials(id, &WebhookCredentials::access_token("t"))
                 .unwrap_err(),
         ),
-        ("delete credentials", client.delete_credentials(id).unwrap_err()),
+        (
+            "delete credentials",
+            client.delete_credentials(id).unwrap_err(),
+        ),
         ("delete", client.delete_webhook(id).unwrap_err()),
         (
             "test event",
@@ -203,7 +229,10 @@ fn put_replaces_whole_definition() {
     let updated = client
         .update_webhook(&created.webhook_id, &replacement)
         .unwrap();
-    assert_eq!(updated.details.display_name, None, "omitted name is removed");
+    assert_eq!(
+        updated.details.display_name, None,
+        "omitted name is removed"
+    );
     assert_eq!(
         updated.details.target_url.as_deref(),
         Some("http://127.0.0.1:9/other")
@@ -223,7 +252,10 @@ fn credentials_are_write_only() {
     let created = client.create_webhook(&request).unwrap();
     assert!(created.has_credentials());
     let raw = client
-        .send_raw(visier_webhooks::Endpoint::GetWebhook(&created.webhook_id), None)
+        .send_raw(
+            visier_webhooks::Endpoint::GetWebhook(&created.webhook_id),
+            None,
+        )
         .unwrap();
     let text = String::from_utf8(raw).unwrap();
     assert!(!text.contains("write-only-secret"), "{text}");
@@ -235,6 +267,8 @@ fn credentials_are_write_only() {
 fn without_credentials_reference_is_empty() {
     let emulator = common::emulator();
     let client: Client = common::client(&emulator);
-    let created = client.create_webhook(&WebhookRequest::new(details())).unwrap();
+    let created = client
+        .create_webhook(&WebhookRequest::new(details()))
+        .unwrap();
     assert_eq!(created.credential_reference.as_deref(), Some(""));
 }

@@ -106,7 +106,10 @@ fn code_samples_replay() {
         ),
     );
     let created = assert_webhook_shape(&created);
-    assert_eq!(created.details.display_name.as_deref(), Some("webhook_name"));
+    assert_eq!(
+        created.details.display_name.as_deref(),
+        Some("webhook_name")
+    );
     assert!(created.has_credentials());
     let id = created.webhook_id.clone();
 
@@ -164,7 +167,10 @@ fn code_samples_replay() {
         Some(&update_body),
     );
     let updated = assert_webhook_shape(&updated);
-    assert_eq!(updated.details.display_name.as_deref(), Some("webhook_design"));
+    assert_eq!(
+        updated.details.display_name.as_deref(),
+        Some("webhook_design")
+    );
     assert_eq!(updated.details.is_active, Some(true));
 
     // "Update a webhook's credentials", basic auth then access token.
@@ -191,7 +197,10 @@ fn code_samples_replay() {
         Some(r#"{"eventType": "jobResultSuccess"}"#),
     );
     for field in ["statusCode", "message", "messageId", "eventId"] {
-        assert!(outcome.get(field).is_some(), "{field} missing from {outcome}");
+        assert!(
+            outcome.get(field).is_some(),
+            "{field} missing from {outcome}"
+        );
     }
     assert!(outcome["statusCode"].is_i64());
     let decoded: TestEventResponse = serde_json::from_value(outcome).unwrap();
@@ -203,7 +212,12 @@ fn code_samples_replay() {
         &format!("/v1beta/op/webhooks/{id}/credentials"),
         None,
     );
-    assert_eq!(assert_webhook_shape(&cleared).credential_reference.as_deref(), Some(""));
+    assert_eq!(
+        assert_webhook_shape(&cleared)
+            .credential_reference
+            .as_deref(),
+        Some("")
+    );
 
     // "Delete a webhook".
     let deleted = session.send("DELETE", &format!("/v1beta/op/webhooks/{id}"), None);

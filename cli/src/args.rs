@@ -14,9 +14,9 @@ Exit status:
   4  unauthorized or forbidden (HTTP 401 or 403)
   5  rate limited (HTTP 429)
   6  network failure: connection, timeout or TLS
-  7  any other API error (other HTTP status, or an answer that is not the expected JSON)
+  7  any other API error (other HTTP status, or an response that is not the expected JSON)
   8  outcome unknown: a create, test event or key generation may have reached the server
-     but its answer was lost; check the server's state before trying again
+     but its response was lost; check the server's state before trying again
   9  invalid signature (verify only)
 
 Configuration comes from the environment, as in the library:
@@ -32,7 +32,7 @@ Example:
 
 /// Manage Visier webhooks and encryption keys from a shell.
 ///
-/// JSON answers are written to stdout exactly as the API returns them.
+/// JSON responses are written to stdout exactly as the API returns them.
 #[derive(Debug, Parser)]
 #[command(name = "visier-webhooks", version, after_help = EXIT_STATUSES)]
 pub struct Cli {
@@ -181,7 +181,7 @@ Examples:
 
     /// Send a test event to a webhook's target URL and print the receiver's status
     #[command(after_help = "\
-The exit status is 0 whenever Visier answered, whatever the receiver returned: read
+The exit status is 0 whenever Visier responded, whatever the receiver returned: read
 statusCode (0 when the receiver could not be reached) in the output.
 
 Example:
@@ -220,7 +220,9 @@ Examples:
     Verify(VerifyArgs),
 
     /// Print a shell completion script
-    #[command(after_help = "Example:\n  visier-webhooks completions bash > /etc/bash_completion.d/visier-webhooks")]
+    #[command(
+        after_help = "Example:\n  visier-webhooks completions bash > /etc/bash_completion.d/visier-webhooks"
+    )]
     Completions {
         /// Shell to complete for
         #[arg(value_enum)]
@@ -238,7 +240,7 @@ pub struct ListArgs {
     pub event: Option<String>,
 }
 
-/// Where a secret is read from. At most one source may be given.
+/// Credential flags: a user name with a password source, or an access-token source.
 #[derive(Debug, Args)]
 pub struct CredentialArgs {
     /// User name that Visier sends to the target URL as HTTP Basic authentication
@@ -250,7 +252,12 @@ pub struct CredentialArgs {
     pub password_stdin: bool,
 
     /// Read the Basic-authentication password from this environment variable
-    #[arg(long, value_name = "VAR", group = "password_source", requires = "username")]
+    #[arg(
+        long,
+        value_name = "VAR",
+        group = "password_source",
+        requires = "username"
+    )]
     pub password_env: Option<String>,
 
     /// Read the access token that Visier sends as a Bearer token from stdin
@@ -353,7 +360,9 @@ pub struct SetCredentialsArgs {
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// List encryption keys (metadata only; values are never returned again)
-    #[command(after_help = "Example:\n  visier-webhooks keys list --format json | jq -r '.keyDetails[].keyName'")]
+    #[command(
+        after_help = "Example:\n  visier-webhooks keys list --format json | jq -r '.keyDetails[].keyName'"
+    )]
     List,
 
     /// Generate an encryption key and print it with its value, which is shown only once

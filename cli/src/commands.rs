@@ -1,5 +1,5 @@
 //! The API subcommands: each prepares its input, sends one operation (two for an edit) and
-//! writes the answer.
+//! writes the response.
 
 use serde_json::{json, Value};
 use visier_webhooks::{
@@ -49,8 +49,9 @@ pub fn run(context: &Context<'_>, command: Command) -> Result<(), Failure> {
                 .ok_or_else(|| Failure::usage("no credentials given"))?;
             let body = to_json_bytes(&credentials)?;
             let client = context.client()?;
-            let answer = context.send(&client, Endpoint::UpdateCredentials(&args.id), Some(&body))?;
-            context.output.json(&answer)
+            let response =
+                context.send(&client, Endpoint::UpdateCredentials(&args.id), Some(&body))?;
+            context.output.json(&response)
         }
         Command::DeleteCredentials { id } => simple(context, Endpoint::DeleteCredentials(&id)),
         Command::Delete { id } => simple(context, Endpoint::DeleteWebhook(&id)),
@@ -61,9 +62,7 @@ pub fn run(context: &Context<'_>, command: Command) -> Result<(), Failure> {
             algorithm,
             expiry_date,
         }) => generate_key(context, name, &algorithm, expiry_date),
-        Command::Keys(KeysCommand::Delete { name }) => {
-            simple(context, Endpoint::DeleteKey(&name))
-        }
+        Command::Keys(KeysCommand::Delete { name }) => simple(context, Endpoint::DeleteKey(&name)),
         Command::Verify(_) | Command::Completions { .. } => Err(Failure::new(
             Kind::Other,
             "internal error: verify and completions need no API client",
@@ -71,11 +70,11 @@ pub fn run(context: &Context<'_>, command: Command) -> Result<(), Failure> {
     }
 }
 
-/// Sends an operation without a body and writes the answer as JSON.
+/// Sends an operation without a body and writes the response as JSON.
 fn simple(context: &Context<'_>, endpoint: Endpoint<'_>) -> Result<(), Failure> {
     let client = context.client()?;
-    let answer = context.send(&client, endpoint, None)?;
-    context.output.json(&answer)
+    let response = context.send(&client, endpoint, None)?;
+    context.output.json(&response)
 }
 
 fn list(context: &Context<'_>, args: &ListArgs, statuses: bool) -> Result<(), Failure> {
@@ -87,12 +86,12 @@ fn list(context: &Context<'_>, args: &ListArgs, statuses: bool) -> Result<(), Fa
         Endpoint::ListWebhooks { is_active, event }
     };
     let client = context.client()?;
-    let answer = context.send(&client, endpoint, None)?;
+    let response = context.send(&client, endpoint, None)?;
     if !context.output.wants_table() {
-        return context.output.json(&answer);
+        return context.output.json(&response);
     }
-    let Some(webhooks) = array_member(&answer, "webhooks") else {
-        return context.output.json(&answer);
+    let Some(webhooks) = array_member(&response, "webhooks") else {
+        return context.output.json(&response);
     };
     let text = if statuses {
         let rows: Vec<Vec<String>> = webhooks
@@ -110,7 +109,15 @@ fn list(context: &Context<'_>, args: &ListArgs, statuses: bool) -> Result<(), Fa
     } else {
         let rows: Vec<Vec<String>> = webhooks.iter().map(webhook_row).collect();
         table(
-            &["ID", "ACTIVE", "NAME", "TARGET URL", "EVENTS", "KEY", "CREDENTIALS"],
+            &[
+                "ID",
+                "ACTIVE",
+                "NAME",
+                "TARGET URL",
+                "EVENTS",
+                "KEY",
+                "CREDENTIALS",
+            ],
             &rows,
         )
     };
@@ -134,10 +141,10 @@ fn webhook_row(webhook: &Value) -> Vec<String> {
     ]
 }
 
-/// Returns the array under `name` in a JSON object answer, or `None` when the answer has
+/// Returns the array under `name` in a JSON object response, or `None` when the response has
 /// another shape (it is then written as JSON).
-fn array_member(answer: &[u8], name: &str) -> Option<Vec<Value>> {
-    let mut value: Value = serde_json::from_slice(answer).ok()?;
+fn array_member(response: &[u8], name: &str) -> Option<Vec<Value>> {
+    let mut value: Value = serde_json::from_slice(response).ok()?;
     match value.get_mut(name)?.take() {
         Value::Array(items) => Some(items),
         _ => None,
@@ -167,8 +174,8 @@ fn create(context: &Context<'_>, args: &CreateArgs) -> Result<(), Failure> {
         }
     };
     let client = context.client()?;
-    let answer = context.send(&client, Endpoint::CreateWebhook, Some(&body))?;
-    context.output.json(&answer)
+    let response = context.send(&client, Endpoint::CreateWebhook, Some(&body))?;
+    context.output.json(&response)
 }
 
 fn update(context: &Context<'_>, args: &UpdateArgs) -> Result<(), Failure> {
@@ -176,43 +183,43 @@ fn update(context: &Context<'_>, args: &UpdateArgs) -> Result<(), Failure> {
     if let Some(path) = &args.file {
         let body = read_json_object(path)?;
         let client = context.client()?;
-        let answer = context.send(&client, Endpoint::UpdateWebhook(id), Some(&body))?;
-        return context.output.json(&answer);
+        let response = context.send(&client, Endpoint::UpdateWebhook(id), Some(&body))?;
+        return context.output.json(&response);
     }
 
     let client = context.client()?;
     let current = context.send(&client, Endpoint::GetWebhook(id), None)?;
     let mut webhook: Value = serde_json::from_slice(&current).map_err(|error| {
-        Failure::invalid_answer(format!(
+        Failure::invalid_response(format!(
             "invalid response: webhook {id:?} as returned by the API is not JSON: {error}"
         ))
     })?;
     let warnings = edit::apply(&mut webhook, args).map_err(|problem| {
-        Failure::invalid_answer(format!("cannot edit webhook {id:?}: {problem}"))
+        Failure::invalid_response(format!("cannot edit webhook {id:?}: {problem}"))
     })?;
     for warning in warnings {
         eprintln!("warning: webhook {id:?}: {warning}");
     }
     let body = to_json_bytes(&webhook)?;
-    let answer = context.send(&client, Endpoint::UpdateWebhook(id), Some(&body))?;
-    context.output.json(&answer)
+    let response = context.send(&client, Endpoint::UpdateWebhook(id), Some(&body))?;
+    context.output.json(&response)
 }
 
 fn test_event(context: &Context<'_>, id: &str, event: &str) -> Result<(), Failure> {
     let body = to_json_bytes(&json!({ "eventType": event }))?;
     let client = context.client()?;
-    let answer = context.send(&client, Endpoint::SendTestEvent(id), Some(&body))?;
+    let response = context.send(&client, Endpoint::SendTestEvent(id), Some(&body))?;
     if !context.output.wants_table() {
-        return context.output.json(&answer);
+        return context.output.json(&response);
     }
-    let Ok(result) = serde_json::from_slice::<Value>(&answer) else {
-        return context.output.json(&answer);
+    let Ok(result) = serde_json::from_slice::<Value>(&response) else {
+        return context.output.json(&response);
     };
     let status = result.get("statusCode").and_then(Value::as_i64);
     let message = cell(result.get("message"));
     let summary = match status {
         Some(0) | None => format!("receiver not reached: {message}"),
-        Some(code) => format!("receiver answered HTTP {code}: {message}"),
+        Some(code) => format!("receiver returned HTTP {code}: {message}"),
     };
     let rows = vec![
         vec!["status".to_owned(), summary],
@@ -224,12 +231,12 @@ fn test_event(context: &Context<'_>, id: &str, event: &str) -> Result<(), Failur
 
 fn list_keys(context: &Context<'_>) -> Result<(), Failure> {
     let client = context.client()?;
-    let answer = context.send(&client, Endpoint::ListKeys, None)?;
+    let response = context.send(&client, Endpoint::ListKeys, None)?;
     if !context.output.wants_table() {
-        return context.output.json(&answer);
+        return context.output.json(&response);
     }
-    let Some(keys) = array_member(&answer, "keyDetails") else {
-        return context.output.json(&answer);
+    let Some(keys) = array_member(&response, "keyDetails") else {
+        return context.output.json(&response);
     };
     let rows: Vec<Vec<String>> = keys
         .iter()
@@ -259,8 +266,8 @@ fn generate_key(
     request.expiry_date = expiry_date;
     let body = to_json_bytes(&request)?;
     let client = context.client()?;
-    let answer = context.send(&client, Endpoint::GenerateKey, Some(&body))?;
-    context.output.json(&answer)?;
+    let response = context.send(&client, Endpoint::GenerateKey, Some(&body))?;
+    context.output.json(&response)?;
     eprintln!(
         "warning: the key value (\"key\") is shown only this once; store it now, because the \
          API never returns it again"

@@ -31,10 +31,8 @@ pub fn build_client_with(
         };
         flag.or_else(|| environment(name))
     };
-    let mut builder = ClientBuilder::from_lookup(lookup)?.user_agent(concat!(
-        "visier-webhooks-cli/",
-        env!("CARGO_PKG_VERSION")
-    ));
+    let mut builder = ClientBuilder::from_lookup(lookup)?
+        .user_agent(concat!("visier-webhooks-cli/", env!("CARGO_PKG_VERSION")));
     if let Some(seconds) = options.timeout {
         let timeout = Duration::from_secs_f64(seconds);
         builder = builder
@@ -46,4 +44,59 @@ pub fn build_client_with(
         builder = builder.retry_policy(RetryPolicy::default().max_attempts(attempts));
     }
     builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::Cli;
+    use clap::Parser;
+    use visier_webhooks::ApiVersion;
+
+    fn options(flags: &[&str]) -> GlobalOptions {
+        let mut argv = vec!["visier-webhooks"];
+        argv.extend_from_slice(flags);
+        argv.push("list");
+        Cli::parse_from(argv).global
+    }
+
+    fn environment(name: &str) -> Option<String> {
+        let value = match name {
+            "VISIER_HOST" => "https://env.example.com",
+            "VISIER_APIKEY" => "key",
+            "VISIER_ACCESS_TOKEN" => "token",
+            "VISIER_API_VERSION" => "v1beta",
+            _ => return None,
+        };
+        Some(value.to_owned())
+    }
+
+    #[test]
+    fn environment_applies_without_flags() {
+        let client = build_client_with(&options(&[]), environment).unwrap();
+        assert_eq!(client.host(), "https://env.example.com");
+        assert_eq!(client.api_version(), ApiVersion::V1Beta);
+    }
+
+    #[test]
+    fn flags_take_precedence() {
+        let flags = options(&["--host", "https://flag.example.com", "--api-version", "v1"]);
+        let client = build_client_with(&flags, environment).unwrap();
+        assert_eq!(client.host(), "https://flag.example.com");
+        assert_eq!(client.api_version(), ApiVersion::V1);
+    }
+
+    #[test]
+    fn vanity_flag_replaces_environment_host() {
+        let client = build_client_with(&options(&["--vanity", "acme"]), environment).unwrap();
+        assert_eq!(client.host(), "https://acme.api.visier.io");
+    }
+
+    #[test]
+    fn host_flag_needs_no_host_variable() {
+        let without_host = |name: &str| environment(name).filter(|_| name != "VISIER_HOST");
+        let flags = options(&["--host", "https://flag.example.com"]);
+        assert!(build_client_with(&flags, without_host).is_ok());
+        assert!(build_client_with(&options(&[]), without_host).is_err());
+    }
 }

@@ -117,6 +117,7 @@ mod tests {
                 "events": [{"eventType": "dvPublish", "futureEventField": true}]
             }
         });
+
         let args = update_args(&[
             "--activate",
             "--rename",
@@ -127,6 +128,7 @@ mod tests {
         ]);
         let warnings = apply(&mut webhook, &args).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
+
         assert_eq!(webhook["futureTopLevel"], json!({"a": 1}));
         assert_eq!(webhook["credentialReference"], "ref");
         assert_eq!(webhook["details"]["futureDetail"], json!([1, 2]));

@@ -20,7 +20,7 @@ pub enum Kind {
     RateLimited,
     /// Connection failure, timeout or TLS failure.
     Network,
-    /// Any other HTTP error status, a redirect, or an answer that is not the expected JSON.
+    /// Any other HTTP error status, a redirect, or an response that is not the expected JSON.
     Api,
     /// A request that is not repeated may have been applied by the server.
     OutcomeUnknown,
@@ -60,7 +60,7 @@ impl Kind {
 }
 
 /// A failed command: its kind, a message without secrets, and the API's error details when
-/// the server answered with an error status.
+/// the server responded with an error status.
 #[derive(Debug)]
 pub struct Failure {
     pub kind: Kind,
@@ -85,8 +85,8 @@ impl Failure {
         Failure::new(Kind::Usage, message)
     }
 
-    /// Builds the failure for a server answer that is not the JSON expected.
-    pub fn invalid_answer(message: impl Into<String>) -> Failure {
+    /// Builds the failure for a server response that is not the JSON expected.
+    pub fn invalid_response(message: impl Into<String>) -> Failure {
         Failure::new(Kind::Api, message)
     }
 

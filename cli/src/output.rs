@@ -1,4 +1,4 @@
-//! Writing answers to stdout: JSON as received or indented, and tables for a person.
+//! Writing responses to stdout: JSON as received or indented, and tables for a person.
 
 use std::io::{self, IsTerminal, Write};
 
@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::args::{Format, GlobalOptions};
 use crate::failure::{one_line, Failure, Kind};
 
-/// How answers are written, from the global options and whether stdout is a terminal.
+/// How responses are written, from the global options and whether stdout is a terminal.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
     pub format: Format,
@@ -34,13 +34,13 @@ impl Output {
         self.format == Format::Table
     }
 
-    /// Writes a JSON answer: byte for byte as received, or indented with `--pretty`, and a
+    /// Writes a JSON response: byte for byte as received, or indented with `--pretty`, and a
     /// final newline.
     pub fn json(&self, body: &[u8]) -> Result<(), Failure> {
         let text = if self.pretty {
             reindent(body).ok_or_else(|| {
-                Failure::invalid_answer(format!(
-                    "invalid response: the answer is not JSON ({} bytes)",
+                Failure::invalid_response(format!(
+                    "invalid response: the {}-byte response body is not JSON",
                     body.len()
                 ))
             })?
@@ -57,9 +57,9 @@ impl Output {
         if result.is_ok() && !text.ends_with('\n') {
             result = stdout.write_all(b"\n");
         }
-        result
-            .and_then(|()| stdout.flush())
-            .map_err(|error| Failure::new(Kind::Other, format!("writing to stdout failed: {error}")))
+        result.and_then(|()| stdout.flush()).map_err(|error| {
+            Failure::new(Kind::Other, format!("writing to stdout failed: {error}"))
+        })
     }
 
     /// Writes raw bytes to stdout unchanged.
@@ -68,7 +68,9 @@ impl Output {
         stdout
             .write_all(bytes)
             .and_then(|()| stdout.flush())
-            .map_err(|error| Failure::new(Kind::Other, format!("writing to stdout failed: {error}")))
+            .map_err(|error| {
+                Failure::new(Kind::Other, format!("writing to stdout failed: {error}"))
+            })
     }
 }
 

@@ -86,7 +86,9 @@ pub fn parse_request(input: &[u8]) -> Result<SavedRequest, String> {
     )?;
     let head = std::str::from_utf8(head)
         .map_err(|_| "invalid request: the request line or a header is not UTF-8".to_owned())?;
-    let mut lines = head.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line));
+    let mut lines = head
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line));
     let request_line = lines.next().unwrap_or_default();
     let mut parts = request_line.split(' ');
     let (Some(method), Some(_target), Some(version)) = (parts.next(), parts.next(), parts.next())
@@ -116,7 +118,10 @@ pub fn parse_request(input: &[u8]) -> Result<SavedRequest, String> {
         }
         headers.push((
             name.to_owned(),
-            value.trim_matches(|c| c == ' ' || c == '\t').as_bytes().to_vec(),
+            value
+                .trim_matches(|c| c == ' ' || c == '\t')
+                .as_bytes()
+                .to_vec(),
         ));
     }
 
@@ -229,7 +234,11 @@ mod tests {
     fn truncated_and_headless_input_is_rejected() {
         let truncated = b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc";
         assert!(parse_request(truncated).unwrap_err().contains("truncated"));
-        assert!(parse_request(b"{\"a\":1}").unwrap_err().contains("no blank line"));
-        assert!(parse_request(b"hello\r\n\r\n").unwrap_err().contains("request line"));
+        assert!(parse_request(b"{\"a\":1}")
+            .unwrap_err()
+            .contains("no blank line"));
+        assert!(parse_request(b"hello\r\n\r\n")
+            .unwrap_err()
+            .contains("request line"));
     }
 }

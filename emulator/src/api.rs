@@ -1,4 +1,4 @@
-//! Routing of Visier's API paths, the checks every call goes through, and error answers.
+//! Routing of Visier's API paths, the checks every call goes through, and error responses.
 
 use serde_json::{json, Map, Value};
 
@@ -51,7 +51,7 @@ fn route(segments: &[String]) -> Option<Route> {
     }
 }
 
-/// Builds an error answer with Visier's Status body and a fresh root-cause id.
+/// Builds an error response with Visier's Status body and a fresh root-cause id.
 pub(crate) fn status_response(status: u16, code: &str, message: impl Into<String>) -> Response {
     Response::json(
         status,
@@ -64,17 +64,17 @@ pub(crate) fn status_response(status: u16, code: &str, message: impl Into<String
     )
 }
 
-/// Builds a 400 answer for a broken input rule.
+/// Builds a 400 response for a broken input rule.
 pub(crate) fn bad_param(message: impl Into<String>) -> Response {
     status_response(400, "InvalidParam", message)
 }
 
-/// Builds a 404 answer naming what was not found.
+/// Builds a 404 response naming what was not found.
 pub(crate) fn not_found(message: impl Into<String>) -> Response {
     status_response(404, "NotFound", message)
 }
 
-/// Parses the body as a JSON object, or returns a 400 answer naming the problem.
+/// Parses the body as a JSON object, or returns a 400 response naming the problem.
 pub(crate) fn json_object(request: &Request) -> Result<Map<String, Value>, Response> {
     if request.body.iter().all(u8::is_ascii_whitespace) {
         return Err(bad_param("request body is missing: expected a JSON object"));

@@ -84,7 +84,7 @@ pub(crate) struct RateLimiter {
     windows: HashMap<String, Window>,
 }
 
-/// The rate-limit headers of one answer, and whether the limit was exceeded.
+/// The rate-limit headers of one response, and whether the limit was exceeded.
 #[derive(Debug, Clone)]
 pub(crate) struct RateInfo {
     pub limit_minute: u32,
@@ -96,7 +96,7 @@ pub(crate) struct RateInfo {
 }
 
 impl RateInfo {
-    /// Returns full limits, for answers to requests without a valid API key.
+    /// Returns full limits, for responses to requests without a valid API key.
     pub fn unkeyed(config: &EmulatorConfig) -> RateInfo {
         let limit_minute = config.rate_limit_per_minute.unwrap_or(DEFAULT_LIMIT_MINUTE);
         RateInfo {
@@ -189,7 +189,7 @@ impl RateLimiter {
     }
 }
 
-/// Returns the user name of the request's valid, unexpired token, or a 401 answer.
+/// Returns the user name of the request's valid, unexpired token, or a 401 response.
 pub(crate) fn authenticate(shared: &Shared, request: &Request) -> Result<String, Response> {
     let bearer = request.header("authorization").and_then(|value| {
         let (scheme, token) = value.split_once(' ')?;
@@ -249,7 +249,7 @@ fn parse_form(request: &Request) -> Result<Vec<(String, String)>, Response> {
 }
 
 /// `POST /v1/admin/visierSecureToken`: form `username`, `password` and an optional
-/// `vanityName`, which the emulator ignores; answers the token as text.
+/// `vanityName`, which the emulator ignores; returns the token as text.
 pub(crate) fn secure_token(shared: &Shared, request: &Request) -> Response {
     let form = match parse_form(request) {
         Ok(form) => form,
@@ -357,7 +357,7 @@ pub(crate) fn oauth_token(shared: &Shared, request: &Request) -> Response {
             let Some(refresh) = form_field(&form, "refresh_token") else {
                 return bad_param("form field refresh_token is missing");
             };
-            // Refresh tokens are single-use: the answer carries a new one.
+            // Refresh tokens are single-use: the response contains a new one.
             let mut sessions = lock(&shared.sessions);
             match sessions.refresh_tokens.remove(refresh) {
                 Some(s) if s.expires > Instant::now() && s.client_id == client_id => s.user,

@@ -42,7 +42,7 @@ pub struct EmulatorConfig {
     /// Retries after a failed first attempt of an event notification (test events are never
     /// retried). Default 3.
     pub delivery_retries: u32,
-    /// Requests per minute and API key before the emulator answers 429. Default `None`: no
+    /// Requests per minute and API key before the emulator returns 429. Default `None`: no
     /// limit is enforced, but the rate-limit headers are still sent with Visier's default
     /// limits of 100 a minute and 6000 an hour.
     pub rate_limit_per_minute: Option<u32>,

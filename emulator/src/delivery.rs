@@ -21,7 +21,7 @@ use crate::util::{hex, uuid_v4};
 /// First pause between retries; it doubles after each retry, up to `MAX_RETRY_PAUSE`.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(100);
 const MAX_RETRY_PAUSE: Duration = Duration::from_secs(2);
-/// How much of a receiver's answer body is kept for the test-event message.
+/// How much of a receiver's response body is kept for the test-event message.
 const MAX_ANSWER_BODY: usize = 4096;
 const USER_AGENT: &str = concat!("visier-webhooks-emulator/", env!("CARGO_PKG_VERSION"));
 
@@ -118,7 +118,7 @@ pub(crate) fn send_test_event(
             format!("Successfully delivered message. RequestResponse={answer}")
         }
         (Some(status), _) => {
-            format!("Failed to deliver message: the receiver answered {status}. RequestResponse={answer}")
+            format!("Failed to deliver message: the receiver returned {status}. RequestResponse={answer}")
         }
         (None, Some(error)) => format!("Failed to deliver message: {error}"),
         (None, None) => "Failed to deliver message".to_owned(),
@@ -131,7 +131,7 @@ pub(crate) fn send_test_event(
 
 /// Sends an event to every active webhook of the tenant that listens for `event_type`.
 ///
-/// Webhooks are served one after another. Each failed attempt (no answer, timeout or a
+/// Webhooks are served one after another. Each failed attempt (no response, timeout or a
 /// non-2xx status) is retried up to `delivery_retries` times with the same event id; a target
 /// that is not allowed is not retried.
 pub(crate) fn trigger(
@@ -375,16 +375,16 @@ fn send(
             break i + 4;
         }
         if answer.len() > 64 * 1024 {
-            return Err("the receiver's answer headers exceed 64 KiB".to_owned());
+            return Err("the receiver's response headers exceed 64 KiB".to_owned());
         }
-        let step = "waiting for the receiver's answer";
+        let step = "waiting for the receiver's response";
         let left = remaining(deadline, timeout, step)?;
         let n = stream
             .set_read_timeout(Some(left))
             .and_then(|()| stream.read(&mut chunk))
             .map_err(|e| io_error(&e, timeout, step))?;
         if n == 0 {
-            return Err("the receiver closed the connection without answering".to_owned());
+            return Err("the receiver closed the connection without a response".to_owned());
         }
         answer.extend_from_slice(&chunk[..n]);
     };
@@ -398,7 +398,7 @@ fn send(
             version.starts_with("HTTP/").then_some(())?;
             parts.next()?.parse::<u16>().ok()
         })
-        .ok_or_else(|| "the receiver's answer is not HTTP".to_owned())?;
+        .ok_or_else(|| "the receiver's response is not HTTP".to_owned())?;
     let header = |name: &str| {
         head.split("\r\n").skip(1).find_map(|line| {
             let (n, v) = line.split_once(':')?;

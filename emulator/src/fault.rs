@@ -1,4 +1,4 @@
-//! Injected faults: answers that replace the emulator's normal handling of matching requests.
+//! Injected faults: responses that replace the emulator's normal handling of matching requests.
 
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ pub enum FaultAction {
     },
     /// Waits, then handles the request normally.
     Delay(Duration),
-    /// Reads the request, then closes the connection without answering.
+    /// Reads the request, then closes the connection without a response.
     Close,
     /// Answers 200 with a `Content-Type: application/json` body that is not JSON.
     Malformed,

@@ -1,7 +1,7 @@
 //! A minimal HTTP/1.1 server side: request parsing with size limits, and response writing.
 //!
 //! Hand-written rather than taken from a crate because fault injection needs the raw socket:
-//! to close it without answering, or to stream a malformed or endless body.
+//! to close it without a response, or to stream a malformed or endless body.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -51,14 +51,14 @@ impl Request {
     }
 }
 
-/// Why no request could be read from a connection.
+/// The reason no request could be read from a connection.
 #[derive(Debug)]
 pub(crate) enum ReadError {
     /// The client closed the connection (or went idle past the read timeout) between requests.
     Closed,
     /// A socket error or an early end of stream in the middle of a request.
     Io,
-    /// The request is invalid: answer with this status and message, then close.
+    /// The request is invalid, so the server responds with this status and message and closes.
     Invalid(u16, String),
 }
 
@@ -97,7 +97,7 @@ impl Connection {
         result
     }
 
-    /// Reads until the buffer holds at least `n` bytes.
+    /// Reads until the buffer contains at least `n` bytes.
     fn fill_to(&mut self, n: usize) -> Result<(), ReadError> {
         while self.buf.len() < n {
             if self.fill()? == 0 {
@@ -124,7 +124,7 @@ impl Connection {
         }
     }
 
-    /// Reads one request. Answers `Expect: 100-continue` itself.
+    /// Reads one request, and sends the interim response to `Expect: 100-continue` itself.
     pub fn read_request(&mut self) -> Result<Request, ReadError> {
         // Header section: up to the first empty line.
         let mut searched = 0;

@@ -31,7 +31,7 @@ pub(crate) fn list(shared: &Shared, tenant: Option<&str>) -> Response {
     Response::json(200, &json!({ "keyDetails": details }))
 }
 
-/// Generates 32 random bytes, returned base64-encoded once, in this answer only.
+/// Generates a key of 32 random bytes, whose base64 value only this response contains.
 pub(crate) fn generate(
     shared: &Shared,
     tenant: Option<&str>,

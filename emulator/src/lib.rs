@@ -16,8 +16,8 @@
 //! kept in memory per tenant, chosen by the `TargetTenantID` header.
 //!
 //! # Choices where Visier's documentation is silent
-//! - Broken input rules answer 400 with a Status body whose `code` is `InvalidParam`; unknown
-//!   ids and key names answer 404 with `NotFound`; missing or bad credentials answer 401 with
+//! - Broken input rules get 400 with a Status body whose `code` is `InvalidParam`; unknown
+//!   ids and key names get 404 with `NotFound`; missing or bad credentials get 401 with
 //!   `Unauthorized`. The `message` field, which Visier marks unused, is left out.
 //! - A webhook may be created without a `targetUrl`, as in Visier's sample of a webhook in
 //!   design, but an active webhook needs one. A `webhookId` in a PUT body must match the path.
@@ -25,9 +25,9 @@
 //! - The `event` list filter rejects unknown event types with 400 unless any type is accepted.
 //! - Security tokens and OAuth access tokens are random strings that work interchangeably; the
 //!   `id_token` is an unsigned JWT (`alg` `none`). Refresh tokens are single-use: each refresh
-//!   answers a new one, bound to the OAuth client that got it.
+//!   returns a new one, bound to the OAuth client that got it.
 //! - Rate limits use fixed one-minute and one-hour windows per API key. Only the minute limit
-//!   is enforced, and only when `rate_limit_per_minute` is set; 429 answers carry
+//!   is enforced, and only when `rate_limit_per_minute` is set; 429 responses carry
 //!   `Retry-After` in seconds. Requests without a valid key are not counted.
 //! - Notifications are `POST` with `Content-Type: application/json` over plain HTTP (an https
 //!   target is recorded as failed). Event ids are UUIDs; retries keep the event id and pause
@@ -37,7 +37,7 @@
 //!   keyed with the UTF-8 bytes of the key value that generate returned (Visier does not
 //!   document the scheme).
 //! - Test events go to active and inactive webhooks alike. When the receiver cannot be reached
-//!   or the target is not allowed, the answer is 200 with `statusCode` 0 and the reason in
+//!   or the target is not allowed, the response is 200 with `statusCode` 0 and the reason in
 //!   `message`.
 //! - Faults apply before authentication and rate limiting, and never to `/__emulator/`.
 //!   Control requests are not recorded in [`Emulator::requests`].

@@ -55,7 +55,7 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 3)]
     delivery_retries: u32,
 
-    /// Requests per minute and API key before answering 429. Default: not enforced.
+    /// Requests per minute and API key before returning 429. Default: not enforced.
     #[arg(long, value_name = "N")]
     rate_limit_per_minute: Option<u32>,
 

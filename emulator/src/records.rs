@@ -17,7 +17,7 @@ pub struct RequestRecord {
     /// headers are masked.
     pub headers: Vec<(String, String)>,
     pub body_len: usize,
-    /// Status answered, or 0 when the connection was closed without an answer.
+    /// Status sent, or 0 when the connection was closed without a response.
     pub status: u16,
     pub at: SystemTime,
 }
@@ -29,7 +29,7 @@ pub struct Delivery {
     pub target_url: String,
     pub event_id: String,
     /// The event type the notification was triggered for, as registered on webhooks
-    /// (`alertNotification`, even though the envelope says `ALERT_NOTIFICATION`).
+    /// (`alertNotification`, even though the envelope contains `ALERT_NOTIFICATION`).
     pub event_type: String,
     /// 1 for the first attempt, 2 for the first retry, and so on.
     pub attempt: u32,
@@ -37,15 +37,15 @@ pub struct Delivery {
     pub headers: Vec<(String, String)>,
     /// Request body exactly as sent (or as it would have been sent).
     pub body: Vec<u8>,
-    /// Status the receiver answered, or `None` when there was no answer.
+    /// Status the receiver returned, or `None` when there was no response.
     pub status: Option<u16>,
-    /// Why the attempt failed without a status, or was not made.
+    /// Reason the attempt failed without a status, or was not made.
     pub error: Option<String>,
     pub at: SystemTime,
 }
 
 impl Delivery {
-    /// Returns true when the receiver answered with a 2xx status.
+    /// Returns true when the receiver responded with a 2xx status.
     pub fn succeeded(&self) -> bool {
         self.status.is_some_and(|s| (200..300).contains(&s))
     }

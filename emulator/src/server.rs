@@ -164,16 +164,16 @@ impl Shared {
     }
 }
 
-/// What a connection thread does after handling one request.
+/// The connection state after one request is handled.
 enum Next {
     KeepOpen,
     Close,
 }
 
-/// How a request is answered.
+/// The reaction to one request.
 enum Outcome {
     Respond(Response),
-    /// Close the connection without answering.
+    /// Close the connection without a response.
     Close,
     /// Stream an oversized body of this many bytes (`u64::MAX`: endless).
     Stream(RateInfo, u64),
@@ -212,7 +212,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
         let at = SystemTime::now();
         let outcome = handle_request(shared, &request);
         let status = outcome.status();
-        // Recorded before answering, so that a client that has its answer sees the record.
+        // Recorded before the response is sent, so that a client holding the response sees the record.
         if !request.path().starts_with(CONTROL_PREFIX) {
             shared.record(&request, status, at);
         }
@@ -252,7 +252,7 @@ fn linger(stream: &mut TcpStream) {
     }
 }
 
-/// Decides the answer to one request, applying the first matching fault.
+/// Decides the response to one request, applying the first matching fault.
 fn handle_request(shared: &Shared, request: &Request) -> Outcome {
     let path = request.path();
     let fault = if path.starts_with(CONTROL_PREFIX) {
@@ -317,7 +317,7 @@ fn dispatch(shared: &Shared, request: &Request) -> Response {
     }
 }
 
-/// Streams a 200 answer of `bytes` bytes that looks like a webhook list but never ends as JSON.
+/// Streams a 200 response of `bytes` bytes that looks like a webhook list but never ends as JSON.
 fn stream_oversized(
     shared: &Shared,
     connection: &mut Connection,

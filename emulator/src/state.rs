@@ -44,7 +44,7 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// A webhook's replaceable definition; absent optional fields are omitted from answers.
+/// A webhook's replaceable definition; absent optional fields are omitted from responses.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Details {
     pub target_url: Option<String>,

@@ -4,7 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Fills `buf` from the operating system's random source.
 pub(crate) fn fill_random(buf: &mut [u8]) {
-    // The OS source only fails on broken systems, where no id could be trusted anyway.
+    // Failure means the OS has no usable random source, so no id or key could be made.
     getrandom::fill(buf).expect("the operating system's random source failed");
 }
 

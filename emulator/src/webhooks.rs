@@ -359,8 +359,8 @@ pub(crate) fn test_event(
             None => return unknown_webhook(id),
         }
     };
-    // Visier does not document the answer when the receiver cannot be reached or the target
-    // is not allowed: the emulator answers 200 with statusCode 0 and the reason in message.
+    // Visier does not document the response when the receiver cannot be reached or the target
+    // is not allowed, so the emulator returns 200 with statusCode 0 and the reason in message.
     let result = delivery::send_test_event(shared, tenant, &target, &event_type);
     Response::json(
         200,

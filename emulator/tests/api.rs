@@ -1,4 +1,4 @@
-//! Webhook and encryption-key endpoints: rules, answers and state, over loopback sockets.
+//! Webhook and encryption-key endpoints: rules, responses and state, over loopback sockets.
 
 mod common;
 

@@ -215,7 +215,7 @@ fn unreachable_receiver_retries_then_gives_up() {
 
 #[test]
 fn delivery_times_out() {
-    // Accepts connections but never answers.
+    // Accepts connections but never responds.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let target = format!("http://{}/", silent.local_addr().unwrap());
     let emulator = start(|c| {

@@ -407,7 +407,7 @@ fn binary_prints_address_and_serves() {
         b"username=bob&password=bob-secret",
     );
     assert_eq!(reply.status, 200, "{}", reply.text());
-    // The log line is written once the answer is sent, so wait for it.
+    // The log line is written after the response is sent, so wait for it.
     let log_line = log_lines
         .recv_timeout(Duration::from_secs(5))
         .expect("no log line within 5 s");
@@ -451,4 +451,53 @@ fn binary_help_documents_flags() {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
     assert!(help.contains("127.0.0.1:8765"));
+}
+
+#[test]
+fn connections_beyond_cap_are_closed() {
+    // Needs about 3 * MAX_CONNECTIONS file descriptors in this process.
+    let emulator = start(|_| {});
+    let request = b"GET /v1/op/webhooks HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut open = Vec::new();
+    for _ in 0..visier_webhooks_emulator::MAX_CONNECTIONS {
+        let mut stream = TcpStream::connect(emulator.addr()).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        // A response proves that the emulator has registered the connection.
+        stream.write_all(request).unwrap();
+        assert_eq!(read_reply(&mut stream).unwrap().status, 401);
+        open.push(stream);
+    }
+    let mut extra = TcpStream::connect(emulator.addr()).unwrap();
+    extra
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = extra.write_all(request);
+    let mut buf = [0u8; 64];
+    let read = extra.read(&mut buf);
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "connection beyond the cap was served: {read:?}"
+    );
+
+    // Closing one connection frees a place once its thread has ended.
+    drop(open.pop());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut stream = TcpStream::connect(emulator.addr()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let _ = stream.write_all(request);
+        if let Ok(reply) = read_reply(&mut stream) {
+            assert_eq!(reply.status, 401);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no place freed within 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

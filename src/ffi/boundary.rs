@@ -97,7 +97,8 @@ fn panic_failure(payload: Box<dyn Any + Send>) -> Failure {
 
 /// Runs `body`, turning a panic into a `VW_ERROR_INTERNAL` failure.
 fn catch<T>(body: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
-    panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| Err(panic_failure(payload)))
+    panic::catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(panic_failure(payload)))
 }
 
 /// Runs an export without an output pointer.

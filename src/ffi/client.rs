@@ -88,7 +88,8 @@ fn builder_from_json(text: &str) -> Result<ClientBuilder, Failure> {
     };
 
     for key in config.keys() {
-        let known = STRING_KEYS.iter().any(|(name, _)| name == key) || OTHER_KEYS.contains(&key.as_str());
+        let known =
+            STRING_KEYS.iter().any(|(name, _)| name == key) || OTHER_KEYS.contains(&key.as_str());
         if !known {
             let mut names: Vec<&str> = STRING_KEYS.iter().map(|(name, _)| *name).collect();
             names.extend(OTHER_KEYS);
@@ -200,7 +201,8 @@ pub extern "C" fn vw_client_new(
     boundary::call_handle(client_out, "client_out", || {
         // SAFETY: the caller passes NULL or a NUL-terminated string that is valid during the
         // call, as documented.
-        let text = unsafe { boundary::read_str(config_json, "config_json", boundary::MAX_JSON_BYTES) }?;
+        let text =
+            unsafe { boundary::read_str(config_json, "config_json", boundary::MAX_JSON_BYTES) }?;
 
         let client = builder_from_json(text)?.build()?;
 
@@ -259,7 +261,10 @@ pub extern "C" fn vw_client_free(client: *mut vw_client) {
 /// alive for `'a`.
 pub(crate) unsafe fn client_ref<'a>(client: *const vw_client) -> Result<&'a Client, Failure> {
     if client.is_null() {
-        return Err(Failure::new(vw_result::VW_ERROR_NULL_ARGUMENT, "client is NULL"));
+        return Err(Failure::new(
+            vw_result::VW_ERROR_NULL_ARGUMENT,
+            "client is NULL",
+        ));
     }
     // SAFETY: not NULL, and live for 'a by this function's contract.
     Ok(unsafe { &(*client).client })
@@ -273,7 +278,11 @@ mod tests {
         match builder_from_json(json) {
             Ok(_) => panic!("{json} was accepted"),
             Err(Failure::Caller(result, message)) => {
-                assert_eq!(result, vw_result::VW_ERROR_INVALID_CONFIG, "{json}: {message}");
+                assert_eq!(
+                    result,
+                    vw_result::VW_ERROR_INVALID_CONFIG,
+                    "{json}: {message}"
+                );
                 message
             }
             Err(Failure::Core(error)) => panic!("{json}: core error {error}"),

@@ -33,8 +33,9 @@ pub const VW_LOG_TRACE: vw_log_level = 5;
 /// at once, so it must be thread-safe; it must not call `vw_set_log_callback`. No message
 /// contains an API key, password, token or key value.
 #[allow(non_camel_case_types)]
-pub type vw_log_callback =
-    Option<unsafe extern "C" fn(user_data: *mut c_void, level: vw_log_level, message: *const c_char)>;
+pub type vw_log_callback = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, level: vw_log_level, message: *const c_char),
+>;
 
 #[derive(Clone, Copy)]
 struct Sink {

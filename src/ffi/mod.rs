@@ -22,9 +22,9 @@ pub use self::logging::{
     VW_LOG_OFF, VW_LOG_TRACE, VW_LOG_WARN,
 };
 pub use self::operations::{
-    vw_create_webhook, vw_delete_credentials, vw_delete_key, vw_delete_webhook,
-    vw_generate_key, vw_get_webhook, vw_list_keys, vw_list_webhook_statuses, vw_list_webhooks,
-    vw_send_test_event, vw_update_credentials, vw_update_webhook,
+    vw_create_webhook, vw_delete_credentials, vw_delete_key, vw_delete_webhook, vw_generate_key,
+    vw_get_webhook, vw_list_keys, vw_list_webhook_statuses, vw_list_webhooks, vw_send_test_event,
+    vw_update_credentials, vw_update_webhook,
 };
 pub use self::result::{vw_result, vw_result_text};
 

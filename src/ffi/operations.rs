@@ -203,7 +203,13 @@ pub extern "C" fn vw_get_webhook(
     webhook_id: *const c_char,
     json_out: *mut *mut c_char,
 ) -> vw_result {
-    with_name(client, webhook_id, "webhook_id", json_out, Named::GetWebhook)
+    with_name(
+        client,
+        webhook_id,
+        "webhook_id",
+        json_out,
+        Named::GetWebhook,
+    )
 }
 
 /// Creates a webhook (`POST /v1/op/webhooks`).
@@ -326,7 +332,13 @@ pub extern "C" fn vw_delete_webhook(
     webhook_id: *const c_char,
     json_out: *mut *mut c_char,
 ) -> vw_result {
-    with_name(client, webhook_id, "webhook_id", json_out, Named::DeleteWebhook)
+    with_name(
+        client,
+        webhook_id,
+        "webhook_id",
+        json_out,
+        Named::DeleteWebhook,
+    )
 }
 
 /// Sends a test event to a webhook's target URL (`POST /v1/op/webhooks/{webhook_id}/testEvent`).

@@ -186,7 +186,10 @@ mod tests {
         for code in ALL {
             let description = text(code as c_int);
             assert_ne!(description, unknown, "{code:?} has no text");
-            assert!(!seen.contains(&description), "{code:?} repeats {description:?}");
+            assert!(
+                !seen.contains(&description),
+                "{code:?} repeats {description:?}"
+            );
             seen.push(description);
         }
     }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod stub;
+pub mod tls_server;
 
 use std::time::Duration;
 
@@ -60,7 +61,9 @@ pub fn builder(emulator: &Emulator, auth: Auth) -> ClientBuilder {
 
 /// A client of the emulator authenticated with the default user.
 pub fn client(emulator: &Emulator) -> Client {
-    builder(emulator, user_auth()).build().expect("client builds")
+    builder(emulator, user_auth())
+        .build()
+        .expect("client builds")
 }
 
 /// A client of the emulator for one API version.

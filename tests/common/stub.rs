@@ -139,8 +139,7 @@ fn serve(stream: TcpStream, recorded: &Mutex<Vec<Recorded>>, script: &Script) {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
-        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&answer.body).is_err()
-        {
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&answer.body).is_err() {
             return;
         }
     }

@@ -71,7 +71,10 @@ pub fn run_with(env: &[(String, String)], args: &[&str], stdin: Option<&[u8]>) -
     }
     let output = child.wait_with_output().expect("the binary exits");
     Run {
-        code: output.status.code().expect("the binary exits with a status"),
+        code: output
+            .status
+            .code()
+            .expect("the binary exits with a status"),
         stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
     }
@@ -105,11 +108,11 @@ pub fn create_webhook(emulator: &Emulator, url: &str) -> String {
     assert_ok(&run);
     run.json()["webhookId"]
         .as_str()
-        .expect("the answer has a webhookId")
+        .expect("the response has a webhookId")
         .to_owned()
 }
 
-/// Starts a receiver on a loopback port that answers `status` to at most `max_requests`
+/// Starts a receiver on a loopback port that returns status `status` to at most `max_requests`
 /// requests, each on its own connection, and returns its URL.
 pub fn start_receiver(status: u16, max_requests: usize) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("the receiver binds");
@@ -118,10 +121,10 @@ pub fn start_receiver(status: u16, max_requests: usize) -> String {
         for stream in listener.incoming().take(max_requests) {
             let Ok(mut stream) = stream else { continue };
             if read_request(&mut stream).is_some() {
-                let answer = format!(
+                let response = format!(
                     "HTTP/1.1 {status} Test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                 );
-                let _ = stream.write_all(answer.as_bytes());
+                let _ = stream.write_all(response.as_bytes());
             }
         }
     });
@@ -135,26 +138,26 @@ pub struct MockRequest {
     pub body: Vec<u8>,
 }
 
-/// Starts a loopback server that answers the given `(status, body)` pairs in order, one
+/// Starts a loopback server that returns the given `(status, body)` pairs in order, one
 /// request per connection, and sends each request it read on the returned channel.
-pub fn start_mock_api(answers: Vec<(u16, String)>) -> (String, mpsc::Receiver<MockRequest>) {
+pub fn start_mock_api(responses: Vec<(u16, String)>) -> (String, mpsc::Receiver<MockRequest>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("the mock binds");
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (sender, receiver) = mpsc::channel();
     thread::spawn(move || {
-        for (status, body) in answers {
+        for (status, body) in responses {
             let Ok((mut stream, _)) = listener.accept() else {
                 return;
             };
             let Some(request) = read_request(&mut stream) else {
                 return;
             };
-            let answer = format!(
-                "HTTP/1.1 {status} Answer\r\nContent-Type: application/json\r\n\
+            let response = format!(
+                "HTTP/1.1 {status} Response\r\nContent-Type: application/json\r\n\
                  Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
-            let _ = stream.write_all(answer.as_bytes());
+            let _ = stream.write_all(response.as_bytes());
             if sender.send(request).is_err() {
                 return;
             }
@@ -165,9 +168,7 @@ pub fn start_mock_api(answers: Vec<(u16, String)>) -> (String, mpsc::Receiver<Mo
 
 /// Reads one request with a `Content-Length` body, giving up after 5 seconds.
 fn read_request(stream: &mut TcpStream) -> Option<MockRequest> {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut data = Vec::new();
     let mut buffer = [0u8; 4096];
     let head_end = loop {

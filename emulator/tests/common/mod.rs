@@ -231,7 +231,7 @@ impl Received {
     }
 }
 
-/// A loopback HTTP receiver that answers each request with the next status of a list (the
+/// A loopback HTTP receiver that responds to each request with the next status of a list (the
 /// last one repeats) and records what it received.
 pub struct Receiver {
     pub addr: SocketAddr,

@@ -1,0 +1,181 @@
+//! Exit statuses and error output for each kind of failure.
+
+mod common;
+
+use std::net::TcpListener;
+
+use common::*;
+use visier_webhooks_emulator::{Fault, FaultAction, DEFAULT_API_KEY};
+
+fn status_fault(method: &str, path: &str, status: u16) -> Fault {
+    Fault {
+        method: Some(method.to_owned()),
+        path: path.to_owned(),
+        count: 0,
+        action: FaultAction::Status {
+            status,
+            retry_after: None,
+            body: None,
+        },
+    }
+}
+
+#[test]
+fn not_found_as_json_error() {
+    let emulator = start_emulator();
+    let run = run(&emulator, &["get", "no-such-id", "--format", "json"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    let error = run.stderr_json();
+    assert_eq!(error["error"]["kind"], "not_found");
+    assert_eq!(error["error"]["exitCode"], 3);
+    assert_eq!(error["error"]["status"], 404);
+    assert_eq!(error["error"]["code"], "NotFound");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no-such-id"));
+}
+
+#[test]
+fn id_is_one_encoded_path_segment() {
+    let emulator = start_emulator();
+    let run = run(&emulator, &["delete", "a/b?c#d"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    let targets: Vec<String> = emulator
+        .requests()
+        .iter()
+        .map(|r| r.target.clone())
+        .collect();
+    assert!(
+        targets.contains(&"/v1/op/webhooks/a%2Fb%3Fc%23d".to_owned()),
+        "{targets:?}"
+    );
+}
+
+#[test]
+fn bad_credentials_exit_4() {
+    let emulator = start_emulator();
+    let mut wrong_password = emulator_env(&emulator);
+    wrong_password.retain(|(name, _)| name != "VISIER_PASSWORD");
+    wrong_password.push(("VISIER_PASSWORD".into(), "wrong-password".into()));
+    let run = run_with(&wrong_password, &["list"], None);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(!run.stderr.contains("wrong-password"), "{run:?}");
+
+    let mut wrong_key = emulator_env(&emulator);
+    wrong_key.retain(|(name, _)| name != "VISIER_APIKEY");
+    wrong_key.push(("VISIER_APIKEY".into(), "wrong-api-key".into()));
+    let run = run_with(&wrong_key, &["keys", "list"], None);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(!run.stderr.contains("wrong-api-key"), "{run:?}");
+    assert!(!run.stderr.contains(DEFAULT_API_KEY), "{run:?}");
+}
+
+#[test]
+fn emulator_down_exits_6() {
+    // Bind a port, then free it, so that nothing listens there.
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let env = vec![
+        ("VISIER_HOST".to_owned(), format!("http://127.0.0.1:{port}")),
+        ("VISIER_APIKEY".to_owned(), "key".to_owned()),
+        ("VISIER_ACCESS_TOKEN".to_owned(), "token".to_owned()),
+    ];
+    let run = run_with(&env, &["list", "--retries", "0"], None);
+    assert_eq!(run.code, 6, "{run:?}");
+    assert!(
+        run.stderr.starts_with("error: connection failed"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn rate_limited_exits_5() {
+    let emulator = start_emulator();
+    emulator.inject_fault(status_fault("GET", "/v1/op/webhooks", 429));
+    let run = run(&emulator, &["list", "--retries", "0"]);
+    assert_eq!(run.code, 5, "{run:?}");
+}
+
+#[test]
+fn server_error_exits_7() {
+    let emulator = start_emulator();
+    emulator.inject_fault(status_fault("GET", "/v1/op/webhooks-status", 500));
+    let run = run(&emulator, &["statuses", "--retries", "0"]);
+    assert_eq!(run.code, 7, "{run:?}");
+    assert!(run.stderr.contains("500"), "{run:?}");
+}
+
+#[test]
+fn lost_create_exits_8() {
+    let emulator = start_emulator();
+    emulator.inject_fault(Fault {
+        method: Some("POST".to_owned()),
+        path: "/v1/op/webhooks".to_owned(),
+        count: 1,
+        action: FaultAction::Close,
+    });
+    let run = run(
+        &emulator,
+        &[
+            "create",
+            "--url",
+            "https://hooks.example.com/lost",
+            "--retries",
+            "0",
+        ],
+    );
+    assert_eq!(run.code, 8, "{run:?}");
+    assert!(run.stderr.contains("outcome unknown"), "{run:?}");
+}
+
+#[test]
+fn usage_and_config_errors_exit_2() {
+    let emulator = start_emulator();
+    let no_command = run(&emulator, &[]);
+    assert_eq!(no_command.code, 2, "{no_command:?}");
+
+    let unknown_flag = run(&emulator, &["list", "--no-such-flag"]);
+    assert_eq!(unknown_flag.code, 2, "{unknown_flag:?}");
+
+    let no_edit = run(&emulator, &["update", "id-1"]);
+    assert_eq!(no_edit.code, 2, "{no_edit:?}");
+
+    let both_states = run(&emulator, &["update", "id-1", "--activate", "--deactivate"]);
+    assert_eq!(both_states.code, 2, "{both_states:?}");
+
+    let bad_timeout = run(&emulator, &["list", "--timeout", "0"]);
+    assert_eq!(bad_timeout.code, 2, "{bad_timeout:?}");
+
+    let no_host = run_with(&[], &["list"], None);
+    assert_eq!(no_host.code, 2, "{no_host:?}");
+    assert!(no_host.stderr.contains("VISIER_HOST"), "{no_host:?}");
+
+    let no_host_json = run_with(&[], &["list", "--format", "json"], None);
+    assert_eq!(no_host_json.code, 2, "{no_host_json:?}");
+    assert_eq!(no_host_json.stderr_json()["error"]["kind"], "usage");
+
+    let empty_id = run(&emulator, &["get", ""]);
+    assert_eq!(empty_id.code, 2, "{empty_id:?}");
+    assert!(emulator.requests().is_empty(), "no request was sent");
+
+    let help = run_with(&[], &["update", "--help"], None);
+    assert_ok(&help);
+    assert!(help.stdout.contains("Examples:"), "{help:?}");
+}
+
+#[test]
+fn timeout_exits_6() {
+    let emulator = start_emulator();
+    emulator.inject_fault(Fault {
+        method: Some("GET".to_owned()),
+        path: "/v1/op/webhooks".to_owned(),
+        count: 0,
+        action: FaultAction::Delay(std::time::Duration::from_secs(3)),
+    });
+    let run = run(&emulator, &["list", "--timeout", "0.5", "--retries", "0"]);
+    assert_eq!(run.code, 6, "{run:?}");
+    assert!(run.stderr.contains("timed out"), "{run:?}");
+}
