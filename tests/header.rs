@@ -153,8 +153,8 @@ fn every_function_is_declared() {
         "vw_string_free",
         "vw_set_log_callback",
     ] {
-        let declared = header.contains(&format!(" {function}("))
-            || header.contains(&format!("*{function}("));
+        let declared =
+            header.contains(&format!(" {function}(")) || header.contains(&format!("*{function}("));
         assert!(declared, "{function} is missing");
     }
 }

@@ -15,7 +15,7 @@ pub fn build_client(options: &GlobalOptions) -> Result<Client, Error> {
     build_client_with(options, |name| std::env::var(name).ok())
 }
 
-/// Like [`build_client`], reading variables through `environment`.
+/// Builds a client like [`build_client`], reading variables through `environment`.
 pub fn build_client_with(
     options: &GlobalOptions,
     environment: impl Fn(&str) -> Option<String>,

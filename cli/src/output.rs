@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::args::{Format, GlobalOptions};
 use crate::failure::{one_line, Failure, Kind};
 
-/// How responses are written, from the global options and whether stdout is a terminal.
+/// Output settings, from the global options and whether stdout is a terminal.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
     pub format: Format,
@@ -37,16 +37,20 @@ impl Output {
     /// Writes a JSON response: byte for byte as received, or indented with `--pretty`, and a
     /// final newline.
     pub fn json(&self, body: &[u8]) -> Result<(), Failure> {
-        let text = if self.pretty {
-            reindent(body).ok_or_else(|| {
-                Failure::invalid_response(format!(
-                    "invalid response: the {}-byte response body is not JSON",
-                    body.len()
-                ))
-            })?
-        } else {
-            String::from_utf8_lossy(body).into_owned()
-        };
+        if !self.pretty {
+            self.bytes(body)?;
+            return if body.ends_with(b"\n") {
+                Ok(())
+            } else {
+                self.bytes(b"\n")
+            };
+        }
+        let text = reindent(body).ok_or_else(|| {
+            Failure::invalid_response(format!(
+                "invalid response: the {}-byte response body is not JSON",
+                body.len()
+            ))
+        })?;
         self.text(&text)
     }
 
