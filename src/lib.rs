@@ -47,3 +47,8 @@ pub use models::{
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+
+/// Compiles the Rust examples of the README as doctests, so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

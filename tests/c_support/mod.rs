@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,9 @@ pub fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// Numbers the temporary links of [`library_dir`], unique within this process.
+static NEXT_LINK: AtomicUsize = AtomicUsize::new(0);
+
 /// Returns a directory holding the shared library under its file name and under its SONAME
 /// `libvisier_webhooks.so.0`, which programs linked against it load at run time. Cargo writes
 /// only the first name, so the directory holds symbolic links to cargo's file.
@@ -48,7 +52,8 @@ pub fn library_dir() -> PathBuf {
     ] {
         // Tests run in parallel, so each link is made under a unique name and renamed into
         // place, which replaces an existing link atomically.
-        let temporary = dir.join(format!("{name}.{}.tmp", std::process::id()));
+        let unique = NEXT_LINK.fetch_add(1, Ordering::Relaxed);
+        let temporary = dir.join(format!("{name}.{}.{unique}.tmp", std::process::id()));
         let _ = std::fs::remove_file(&temporary);
         std::os::unix::fs::symlink(&library, &temporary).expect("create a library link");
         std::fs::rename(&temporary, dir.join(&name)).expect("rename the library link");
