@@ -44,7 +44,10 @@ fn tunnel(client: TcpStream, recorded: &Mutex<Vec<String>>) {
     let mut parts = line.split_whitespace();
     assert_eq!(parts.next(), Some("CONNECT"), "{line}");
     let target = parts.next().unwrap().to_owned();
-    assert!(target.starts_with("127.0.0.1:"), "tunnels only to loopback: {target}");
+    assert!(
+        target.starts_with("127.0.0.1:"),
+        "tunnels only to loopback: {target}"
+    );
     loop {
         let mut header = String::new();
         reader.read_line(&mut header).unwrap();
@@ -80,7 +83,14 @@ fn client_for(url: &str) -> Client {
 fn environment_proxy_and_no_proxy() {
     let proxy = TunnelProxy::start();
     let origin = Stub::start(|_| Answer::json(200, r#"{"webhooks": []}"#));
-    for name in ["ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy", "no_proxy"] {
+    for name in [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "no_proxy",
+    ] {
         std::env::remove_var(name);
     }
     std::env::set_var("HTTP_PROXY", &proxy.url);

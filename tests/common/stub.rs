@@ -139,7 +139,10 @@ fn serve(stream: TcpStream, recorded: &Mutex<Vec<Recorded>>, script: &Script) {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
-        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&answer.body).is_err() {
+        // One write, so that Nagle's algorithm does not hold the body back.
+        let mut message = head.into_bytes();
+        message.extend_from_slice(&answer.body);
+        if writer.write_all(&message).is_err() {
             return;
         }
     }
