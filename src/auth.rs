@@ -15,7 +15,7 @@ use crate::transport::{Request, Transport};
 const SECURE_TOKEN_PATH: &str = "/v1/admin/visierSecureToken";
 /// Path of the OAuth 2.0 token endpoint.
 const OAUTH_TOKEN_PATH: &str = "/v1/auth/oauth2/token";
-/// Longest time before expiry at which an OAuth token is renewed.
+/// Maximum time before expiry at which an OAuth token is renewed.
 const MAX_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
 
 /// The header that carries a token.
@@ -178,7 +178,7 @@ impl Tokens {
                     .ok_or_else(|| Error::Decode {
                         method: "POST",
                         path: SECURE_TOKEN_PATH.into(),
-                        detail: "the security token answer is empty or not text".into(),
+                        detail: "the security token response is empty or not text".into(),
                         body_excerpt: String::new(),
                     })?;
                 Ok(Token {
@@ -249,8 +249,8 @@ impl Tokens {
             serde_json::from_slice(&response.body).map_err(|error| Error::Decode {
                 method: "POST",
                 path: OAUTH_TOKEN_PATH.into(),
-                // The body holds tokens, so only the parser's message is kept.
-                detail: format!("the OAuth token answer is not the expected JSON: {error}"),
+                // The body contains tokens, so only the parser's message is kept.
+                detail: format!("the OAuth token response is not the expected JSON: {error}"),
                 body_excerpt: String::new(),
             })?;
         let renew_at = parsed.expires_in.map(|seconds| {

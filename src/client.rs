@@ -21,7 +21,7 @@ use crate::transport::{BaseUrl, Request, Transport};
 /// Blocking client of the Visier Webhooks API.
 ///
 /// Cloning is cheap and clones share one connection pool and one token, so a client can be
-/// used from many threads at once. Every call blocks until it has an answer, an error, or its
+/// used from many threads at once. Every call blocks until it has a response, an error, or its
 /// timeouts and retries run out.
 #[derive(Clone)]
 pub struct Client {
@@ -217,7 +217,7 @@ impl Client {
         self.call(Endpoint::UpdateCredentials(webhook_id), Some(credentials))
     }
 
-    /// Removes a webhook's credentials. The answer has an empty `credentialReference`.
+    /// Removes a webhook's credentials. The response has an empty `credentialReference`.
     pub fn delete_credentials(&self, webhook_id: &str) -> Result<Webhook> {
         self.call(Endpoint::DeleteCredentials(webhook_id), None::<&()>)
     }
@@ -227,7 +227,7 @@ impl Client {
         self.call(Endpoint::DeleteWebhook(webhook_id), None::<&()>)
     }
 
-    /// Sends a test event to the webhook's target URL and returns what the receiver answered.
+    /// Sends a test event to the webhook's target URL and returns the status that the receiver returned.
     ///
     /// Like a create, it is never sent twice once it may have reached the server.
     pub fn send_test_event(
@@ -255,7 +255,7 @@ impl Client {
         )
     }
 
-    /// Generates an encryption key. The answer is the only time the key's value is returned:
+    /// Generates an encryption key. The response is the only time the key's value is returned:
     /// store it to verify notification signatures.
     pub fn generate_key(&self, request: &GenerateKeyRequest) -> Result<GeneratedKey> {
         self.call(Endpoint::GenerateKey, Some(request))

@@ -137,8 +137,8 @@ pub enum TlsRoots {
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default overall timeout of one request attempt, body included: 30 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default limit on a response body: 4 MiB. A webhook list holds at most 20 webhooks, so real
-/// answers are a few kilobytes.
+/// Default limit on a response body: 4 MiB. A webhook list contains at most 20 webhooks, so
+/// real responses are a few kilobytes.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Settings of a [`Client`], set through [`ClientBuilder`] or [`ClientBuilder::from_env`].

@@ -16,7 +16,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A configuration setting is missing, contradictory or invalid. The message names the
-    /// setting or environment variable and says how to fix it.
+    /// setting or environment variable and how to fix it.
     #[error("invalid configuration: {0}")]
     Config(String),
 
@@ -25,12 +25,12 @@ pub enum Error {
     #[error("invalid argument: {0}")]
     InvalidInput(String),
 
-    /// The server answered with an HTTP error status. The error keeps Visier's error body.
+    /// The server responded with an HTTP error status. The error keeps Visier's error body.
     #[error("{0}")]
     Api(Box<ApiError>),
 
     /// A connect timeout or the overall request timeout elapsed.
-    #[error("request timed out: {method} {path} got no complete answer within {timeout:?}")]
+    #[error("request timed out: {method} {path} got no complete response within {timeout:?}")]
     Timeout {
         /// HTTP method of the request.
         method: &'static str,
@@ -40,7 +40,7 @@ pub enum Error {
         timeout: Duration,
     },
 
-    /// The connection could not be made or broke before an answer arrived.
+    /// The connection could not be made or broke before a response arrived.
     #[error("connection failed: {method} {path}: {detail}")]
     Connection {
         /// HTTP method of the request.
@@ -70,7 +70,7 @@ pub enum Error {
         limit: u64,
     },
 
-    /// The server answered 2xx with a body that is not the expected JSON.
+    /// The server responded 2xx with a body that is not the expected JSON.
     #[error("invalid response: {method} {path}: {detail}")]
     Decode {
         /// HTTP method of the request.
@@ -83,7 +83,7 @@ pub enum Error {
         body_excerpt: String,
     },
 
-    /// The server answered with a redirect, which the client does not follow so that
+    /// The server responded with a redirect, which the client does not follow so that
     /// credentials never go to another URL.
     #[error(
         "redirect refused: {method} {path} was redirected with status {status} to {location:?}; \
@@ -128,7 +128,7 @@ impl Error {
         }
     }
 
-    /// Returns Visier's error details when the server answered with an error status.
+    /// Returns Visier's error details when the server responded with an error status.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(api) => Some(api),
@@ -137,7 +137,7 @@ impl Error {
         }
     }
 
-    /// Returns `true` when the server answered 404.
+    /// Returns `true` when the server responded 404.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
@@ -152,7 +152,7 @@ impl Error {
     }
 }
 
-/// An HTTP error answer and Visier's error body.
+/// An HTTP error response and Visier's error body.
 ///
 /// Visier's error body (`Status` in its specs) has `code`, `localizedMessage`, `message`, `rci`
 /// and `userError`. Older Visier APIs used other shapes, so each field is optional and the raw
@@ -178,11 +178,11 @@ pub struct ApiError {
     pub user_error: Option<bool>,
     /// The body as received (lossy UTF-8), at most 64 KiB.
     pub body: String,
-    /// The `Retry-After` delay of a 429 or 503 answer, when the server sent one.
+    /// The `Retry-After` delay of a 429 or 503 response, when the server sent one.
     pub retry_after: Option<Duration>,
 }
 
-/// Longest error body kept in [`ApiError::body`].
+/// Maximum error body kept in [`ApiError::body`].
 const MAX_KEPT_ERROR_BODY: usize = 64 * 1024;
 
 #[derive(Deserialize)]
@@ -196,7 +196,7 @@ struct StatusBody {
 }
 
 impl ApiError {
-    /// Parses an error answer, leniently: a body that is not Visier's `Status` JSON is kept as
+    /// Parses an error response, leniently: a body that is not Visier's `Status` JSON is kept as
     /// text only.
     pub(crate) fn from_response(
         method: &'static str,

@@ -418,12 +418,12 @@ pub struct TestEventRequest {
     pub extra: ExtraFields,
 }
 
-/// Outcome of a test event: what the receiver answered.
+/// Outcome of a test event: the status the receiver returned.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TestEventResponse {
-    /// HTTP status that the receiver answered.
+    /// HTTP status that the receiver returned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i32>,
     /// Information about the notification attempt.

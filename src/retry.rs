@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Retry settings.
 ///
 /// Requests that are safe to repeat (`GET`, `PUT`, `DELETE`) are retried after a connection
-/// failure, a timeout, or a 429, 502, 503 or 504 answer. A `POST` (create, test event, key
+/// failure, a timeout, or a 429, 502, 503 or 504 response. A `POST` (create, test event, key
 /// generation, token requests) is retried only when it certainly did not reach the server: a
-/// failed connect, or a 429 answer. The wait before retry `n` (from 1) is
+/// failed connect, or a 429 response. The wait before retry `n` (from 1) is
 /// `initial_backoff * 2^(n-1)`, capped at `max_backoff`, with up to half of it taken off at
 /// random (jitter). A `Retry-After` header (seconds or an HTTP date) replaces that wait when it
 /// is at most `max_retry_after`; a longer one ends the retries and returns the error.
@@ -19,9 +19,9 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Wait before the first retry. Default: 250 ms.
     pub initial_backoff: Duration,
-    /// Longest wait between two attempts, `Retry-After` aside. Default: 8 s.
+    /// Maximum wait between two attempts, `Retry-After` aside. Default: 8 s.
     pub max_backoff: Duration,
-    /// Longest `Retry-After` honoured. Default: 60 s.
+    /// Maximum `Retry-After` honoured. Default: 60 s.
     pub max_retry_after: Duration,
     /// Time budget for all attempts and waits of one call: no retry starts after it. Default:
     /// 120 s.

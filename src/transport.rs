@@ -106,7 +106,7 @@ pub(crate) struct Request<'a> {
     pub idempotent: bool,
 }
 
-/// A 2xx answer.
+/// A 2xx response.
 pub(crate) struct Response {
     pub status: u16,
     pub body: Vec<u8>,
@@ -177,7 +177,7 @@ impl Transport {
         })
     }
 
-    /// Sends the request, retrying as the policy allows, and returns a 2xx answer. Any other
+    /// Sends the request, retrying as the policy allows, and returns a 2xx response. Any other
     /// final status becomes [`Error::Api`] (or [`Error::Redirect`] for 3xx).
     pub(crate) fn send(&self, request: &Request<'_>) -> Result<Response> {
         let started = Instant::now();
