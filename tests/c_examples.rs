@@ -45,7 +45,11 @@ fn run_example(program: &PathBuf, emulator: &Emulator, under_valgrind: bool) -> 
     };
     emulator_environment(&mut command, &emulator.base_url());
     let output = run_with_timeout(command, Duration::from_secs(120));
-    assert!(output.status.success(), "{program:?}: {}", describe(&output));
+    assert!(
+        output.status.success(),
+        "{program:?}: {}",
+        describe(&output)
+    );
     String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
@@ -113,7 +117,10 @@ fn raii_example_runs() {
 #[test]
 fn examples_are_clean_under_valgrind() {
     if !valgrind_available() {
-        eprintln!("SKIPPED: valgrind is not installed; install it to check the examples for memory errors and leaks");
+        eprintln!(
+            "SKIPPED: valgrind is not installed; install it to check the examples for memory \
+             errors and leaks"
+        );
         return;
     }
     let emulator = Emulator::start(EmulatorConfig::default()).unwrap();

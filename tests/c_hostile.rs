@@ -65,5 +65,9 @@ fn eight_threads_share_one_client() {
         .iter()
         .filter(|request| request.method == "GET" && request.target.starts_with("/v1/op/webhooks/"))
         .count();
-    assert_eq!(gets, 8 * 30, "GET requests of the webhook seen by the emulator");
+    assert_eq!(
+        gets,
+        8 * 30,
+        "GET requests of the webhook seen by the emulator"
+    );
 }

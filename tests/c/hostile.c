@@ -46,7 +46,7 @@ static const char *code_name(vw_result result)
 }
 
 /*
- * Checks a call's result, and that *json holds the matching error JSON on
+ * Checks a call's result, and that *json contains the matching error JSON on
  * failure; frees *json.
  */
 static void expect(const char *what, vw_result got, vw_result want,

@@ -19,7 +19,7 @@ pub fn repo_dir() -> PathBuf {
 }
 
 /// Returns the cargo profile directory of this test binary, such as `target/debug`, which
-/// holds `libvisier_webhooks.so`: cargo builds the library with every crate type of
+/// contains `libvisier_webhooks.so`: cargo builds the library with every crate type of
 /// Cargo.toml before it runs integration tests.
 pub fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("path of the test binary");
@@ -33,9 +33,9 @@ pub fn profile_dir() -> PathBuf {
 /// Numbers the temporary links of [`library_dir`], unique within this process.
 static NEXT_LINK: AtomicUsize = AtomicUsize::new(0);
 
-/// Returns a directory holding the shared library under its file name and under its SONAME
+/// Returns a directory that contains the shared library under its file name and under its SONAME
 /// `libvisier_webhooks.so.0`, which programs linked against it load at run time. Cargo writes
-/// only the first name, so the directory holds symbolic links to cargo's file.
+/// only the first name, so the directory contains symbolic links to cargo's file.
 pub fn library_dir() -> PathBuf {
     let library = profile_dir().join("libvisier_webhooks.so");
     assert!(
