@@ -5,7 +5,8 @@
 // Conventions:
 // - Every name starts with vw_ or VW_.
 // - Functions that can fail return a vw_result; VW_OK (0) is success.
-// - Inputs and outputs are UTF-8 JSON strings in the shapes of Visier's API.
+// - Inputs and outputs are UTF-8 JSON strings in the shapes of Visier's API,
+//   except the raw bytes and headers given to the vw_verify_ functions.
 // - On failure, json_out receives an error object: {"code": "VW_ERROR_...",
 //   "result": N, "httpStatus": N or null, "visierCode": ..., "localizedMessage":
 //   ..., "rci": ..., "message": "..."}. vw_last_error returns the same object.
@@ -16,6 +17,8 @@
 #ifndef VISIER_WEBHOOKS_H
 #define VISIER_WEBHOOKS_H
 
+#include <stddef.h>
+#include <stdint.h>
 
 // Major version of the library this header belongs to.
 #define VW_VERSION_MAJOR 0
@@ -38,7 +41,7 @@
 //
 // `VW_OK` (0) is success. The numbers are fixed forever and grouped by cause: 1 to 99 are
 // caller errors, 100 to 199 errors answered by the API, 200 to 299 transport errors, 300 to
-// 399 are reserved for notification verification, and 900 is an internal error. A number is
+// 399 failed checks of a received notification, and 900 is an internal error. A number is
 // never reused for another meaning, and new codes may be added within a group, so a switch
 // over this type needs a default branch. `vw_result_text` returns a description of any code.
 typedef enum {
@@ -82,6 +85,24 @@ typedef enum {
   // A create, a test event or a key generation failed after it may have reached the
   // server, so it was not repeated. Check the server's state before trying again.
   VW_ERROR_OUTCOME_UNKNOWN = 206,
+  // The `x-visier-signature` header does not match the notification body and the key.
+  VW_ERROR_SIGNATURE_INVALID = 300,
+  // The notification has no `x-visier-signature` header.
+  VW_ERROR_SIGNATURE_MISSING = 301,
+  // The `x-visier-signature` header is not an HMAC-SHA256 digest in hexadecimal or base64,
+  // or is longer than 16 KiB.
+  VW_ERROR_SIGNATURE_MALFORMED = 302,
+  // The signing key is empty.
+  VW_ERROR_KEY_INVALID = 303,
+  // The signature is valid but the body is not a notification: not a JSON object with
+  // string fields `eventId` and `eventType`.
+  VW_ERROR_NOTIFICATION_INVALID = 304,
+  // The notification has no `Authorization` header, but credentials are expected.
+  VW_ERROR_AUTHORIZATION_MISSING = 305,
+  // The `Authorization` header is not `<scheme> <credentials>`, or is longer than 16 KiB.
+  VW_ERROR_AUTHORIZATION_MALFORMED = 306,
+  // The `Authorization` header has another scheme or other credentials than expected.
+  VW_ERROR_AUTHORIZATION_INVALID = 307,
   // A bug in the library: a panic was caught at the C boundary.
   VW_ERROR_INTERNAL = 900,
 } vw_result;
@@ -234,6 +255,78 @@ void vw_client_free(vw_client *client);
 vw_result vw_set_log_callback(vw_log_callback callback,
                               vw_log_level level,
                               void *user_data);
+
+// Verifies the signature of a notification and returns its event JSON.
+//
+// `body` and `body_len` are the request body exactly as received, before any parsing; it may
+// contain NUL bytes and needs no terminator. NULL is accepted when `body_len` is 0.
+// `signature_header` is the NUL-terminated value of the `x-visier-signature` header, or NULL
+// when the request has none. `key` and `key_len` are the value of the encryption key that
+// the webhook's `keyName` names, as `vw_generate_key` returned it in `"key"`, without a
+// terminator. No argument is kept after the call.
+//
+// The signature is HMAC-SHA256 over the body bytes, keyed with the bytes of the key value,
+// and sent as 64 hexadecimal digits or as 44 characters of base64. Visier does not document
+// the scheme: this is the library's reading, and the emulator signs the same way. Spaces and
+// tabs around the header value are ignored. The digests are compared in constant time.
+//
+// On success, `*json_out` receives the event in the spelling of the subscription API:
+// `{"timestamp": "...", "eventId": "...", "eventType": "jobResultSuccess", "event":
+// {...}}`, where `eventType` is normalized (`ALERT_NOTIFICATION` becomes
+// `alertNotification`), a job's `jobid` becomes `jobId`, and other fields are kept as
+// received. On failure it receives the error JSON, whose message contains neither the key
+// nor the signature. Either string is owned by the caller and freed with `vw_string_free`.
+// Thread-safe.
+//
+// Present only when the library is built with the Cargo feature `verify`, which is on by
+// default.
+//
+// Returns `VW_OK` when every check passes, or else the code of the first failed check. The
+// checks run in this order, so the body is parsed only after its signature is verified:
+// - `VW_ERROR_NULL_ARGUMENT` when `json_out` is NULL, or `body` or `key` is NULL with a
+//   nonzero length.
+// - `VW_ERROR_KEY_INVALID` when `key_len` is 0.
+// - `VW_ERROR_SIGNATURE_MISSING` when `signature_header` is NULL.
+// - `VW_ERROR_SIGNATURE_MALFORMED` when the header is not a digest in the scheme above, or
+//   is longer than 16 KiB.
+// - `VW_ERROR_SIGNATURE_INVALID` when the digest does not match.
+// - `VW_ERROR_NOTIFICATION_INVALID` when the signature is valid but the body is not a
+//   notification.
+vw_result vw_verify_notification(const uint8_t *body,
+                                 size_t body_len,
+                                 const char *signature_header,
+                                 const uint8_t *key,
+                                 size_t key_len,
+                                 char **json_out);
+
+// Checks the `Authorization` header of a notification against the webhook's credentials.
+//
+// `authorization_header` is the NUL-terminated value of the `Authorization` header, or NULL
+// when the request has none. `expected_json` is the credentials configured on the webhook,
+// as a JSON object: `{"username": "...", "password": "..."}` for `Basic`, or
+// `{"accessToken": "..."}` for `Bearer`. A `null` or empty value counts as unset. Neither
+// string is kept after the call.
+//
+// The scheme name matches case-insensitively and spaces and tabs around the value are
+// ignored. Basic credentials must be standard base64 with `=` padding of exactly
+// `username:password`. The credentials are compared in time that does not depend on where
+// they first differ. Check this header before the signature, with `vw_verify_notification`.
+//
+// On failure, `vw_last_error` returns the error JSON, whose message contains no
+// credentials. Thread-safe.
+//
+// Returns `VW_OK` when the credentials match, or else one of these codes:
+// - `VW_ERROR_NULL_ARGUMENT` when `expected_json` is NULL.
+// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` (beyond 256 KiB) or
+//   `VW_ERROR_INVALID_JSON` for `expected_json`.
+// - `VW_ERROR_INVALID_ARGUMENT` when `expected_json` is not one of the two shapes above or
+//   has another key.
+// - `VW_ERROR_AUTHORIZATION_MISSING` when `authorization_header` is NULL.
+// - `VW_ERROR_AUTHORIZATION_MALFORMED` when the header is not `<scheme> <credentials>`, or
+//   is longer than 16 KiB.
+// - `VW_ERROR_AUTHORIZATION_INVALID` for another scheme or other credentials.
+vw_result vw_verify_authorization(const char *authorization_header,
+                                  const char *expected_json);
 
 // Lists the webhooks (`GET /v1/op/webhooks`).
 //

@@ -151,6 +151,8 @@ fn every_function_is_declared() {
         "vw_last_error",
         "vw_string_free",
         "vw_set_log_callback",
+        "vw_verify_notification",
+        "vw_verify_authorization",
     ] {
         let declared =
             header.contains(&format!(" {function}(")) || header.contains(&format!("*{function}("));

@@ -185,20 +185,14 @@ pub(crate) unsafe fn read_str<'a>(
             format!("{name} is NULL"),
         ));
     }
-    let mut length = 0;
-    // SAFETY: every byte up to and including the terminating NUL is readable (the caller's
-    // contract), and the loop stops at the NUL or at limit + 1 bytes, whichever comes first.
-    while unsafe { *ptr.add(length) } != 0 {
-        length += 1;
-        if length > limit {
-            return Err(Failure::new(
-                vw_result::VW_ERROR_INPUT_TOO_LARGE,
-                format!("{name} is longer than the limit of {limit} bytes"),
-            ));
-        }
-    }
-    // SAFETY: the `length` bytes before the NUL were just read, and they live for 'a.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), length) };
+    // SAFETY: ptr is not NULL (checked above); the rest is forwarded from this function's
+    // contract.
+    let Some(bytes) = (unsafe { c_string_bytes(ptr, limit) }) else {
+        return Err(Failure::new(
+            vw_result::VW_ERROR_INPUT_TOO_LARGE,
+            format!("{name} is longer than the limit of {limit} bytes"),
+        ));
+    };
     std::str::from_utf8(bytes).map_err(|error| {
         Failure::new(
             vw_result::VW_ERROR_INVALID_UTF8,
@@ -208,6 +202,60 @@ pub(crate) unsafe fn read_str<'a>(
             ),
         )
     })
+}
+
+/// Returns the bytes of a NUL-terminated string before the NUL, or `None` when there are more
+/// than `limit` of them.
+///
+/// # Safety
+///
+/// `ptr` is not NULL and points to a NUL-terminated string that stays valid and unchanged for
+/// `'a`. At most `limit + 1` bytes are read, so a longer string need not be scanned whole.
+pub(crate) unsafe fn c_string_bytes<'a>(ptr: *const c_char, limit: usize) -> Option<&'a [u8]> {
+    let mut length = 0;
+    // SAFETY: every byte up to and including the terminating NUL is readable (the caller's
+    // contract), and the loop stops at the NUL or at limit + 1 bytes, whichever comes first.
+    while unsafe { *ptr.add(length) } != 0 {
+        length += 1;
+        if length > limit {
+            return None;
+        }
+    }
+    // SAFETY: the `length` bytes before the NUL were just read, and they live for 'a.
+    Some(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), length) })
+}
+
+/// Reads a byte buffer argument given as a pointer and a length. NULL is accepted, as an
+/// empty buffer, only when `length` is 0.
+///
+/// # Safety
+///
+/// `ptr` is NULL or points to `length` readable bytes that stay valid and unchanged for `'a`.
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
+pub(crate) unsafe fn read_bytes<'a>(
+    ptr: *const u8,
+    length: usize,
+    name: &str,
+) -> Result<&'a [u8], Failure> {
+    if ptr.is_null() {
+        if length == 0 {
+            return Ok(&[]);
+        }
+        return Err(Failure::new(
+            vw_result::VW_ERROR_NULL_ARGUMENT,
+            format!("{name} is NULL but its length is {length}"),
+        ));
+    }
+    // A slice may span at most isize::MAX bytes, so a larger length cannot describe a buffer.
+    if isize::try_from(length).is_err() {
+        return Err(Failure::new(
+            vw_result::VW_ERROR_INVALID_ARGUMENT,
+            format!("invalid argument: the length of {name} ({length}) exceeds the address space"),
+        ));
+    }
+    // SAFETY: ptr is not NULL and points to `length` readable bytes that live for 'a (the
+    // caller's contract), and length is at most isize::MAX (checked above).
+    Ok(unsafe { std::slice::from_raw_parts(ptr, length) })
 }
 
 /// Reads an optional NUL-terminated UTF-8 argument, where NULL means unset.

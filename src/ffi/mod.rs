@@ -15,6 +15,7 @@
 mod boundary;
 mod client;
 mod logging;
+mod notification;
 mod operations;
 mod result;
 
@@ -25,6 +26,9 @@ pub use self::logging::{
     vw_log_callback, vw_log_level, vw_set_log_callback, VW_LOG_DEBUG, VW_LOG_ERROR, VW_LOG_INFO,
     VW_LOG_OFF, VW_LOG_TRACE, VW_LOG_WARN,
 };
+pub use self::notification::vw_verify_authorization;
+#[cfg(feature = "verify")]
+pub use self::notification::vw_verify_notification;
 pub use self::operations::{
     vw_create_webhook, vw_delete_credentials, vw_delete_key, vw_delete_webhook, vw_generate_key,
     vw_get_webhook, vw_list_keys, vw_list_webhook_statuses, vw_list_webhooks, vw_send_test_event,

@@ -8,7 +8,7 @@ use crate::error::Error;
 ///
 /// `VW_OK` (0) is success. The numbers are fixed forever and grouped by cause: 1 to 99 are
 /// caller errors, 100 to 199 errors answered by the API, 200 to 299 transport errors, 300 to
-/// 399 are reserved for notification verification, and 900 is an internal error. A number is
+/// 399 failed checks of a received notification, and 900 is an internal error. A number is
 /// never reused for another meaning, and new codes may be added within a group, so a switch
 /// over this type needs a default branch. `vw_result_text` returns a description of any code.
 #[repr(C)]
@@ -55,6 +55,24 @@ pub enum vw_result {
     /// A create, a test event or a key generation failed after it may have reached the
     /// server, so it was not repeated. Check the server's state before trying again.
     VW_ERROR_OUTCOME_UNKNOWN = 206,
+    /// The `x-visier-signature` header does not match the notification body and the key.
+    VW_ERROR_SIGNATURE_INVALID = 300,
+    /// The notification has no `x-visier-signature` header.
+    VW_ERROR_SIGNATURE_MISSING = 301,
+    /// The `x-visier-signature` header is not an HMAC-SHA256 digest in hexadecimal or base64,
+    /// or is longer than 16 KiB.
+    VW_ERROR_SIGNATURE_MALFORMED = 302,
+    /// The signing key is empty.
+    VW_ERROR_KEY_INVALID = 303,
+    /// The signature is valid but the body is not a notification: not a JSON object with
+    /// string fields `eventId` and `eventType`.
+    VW_ERROR_NOTIFICATION_INVALID = 304,
+    /// The notification has no `Authorization` header, but credentials are expected.
+    VW_ERROR_AUTHORIZATION_MISSING = 305,
+    /// The `Authorization` header is not `<scheme> <credentials>`, or is longer than 16 KiB.
+    VW_ERROR_AUTHORIZATION_MALFORMED = 306,
+    /// The `Authorization` header has another scheme or other credentials than expected.
+    VW_ERROR_AUTHORIZATION_INVALID = 307,
     /// A bug in the library: a panic was caught at the C boundary.
     VW_ERROR_INTERNAL = 900,
 }
@@ -82,6 +100,14 @@ impl vw_result {
             vw_result::VW_ERROR_INVALID_RESPONSE => "VW_ERROR_INVALID_RESPONSE",
             vw_result::VW_ERROR_REDIRECT => "VW_ERROR_REDIRECT",
             vw_result::VW_ERROR_OUTCOME_UNKNOWN => "VW_ERROR_OUTCOME_UNKNOWN",
+            vw_result::VW_ERROR_SIGNATURE_INVALID => "VW_ERROR_SIGNATURE_INVALID",
+            vw_result::VW_ERROR_SIGNATURE_MISSING => "VW_ERROR_SIGNATURE_MISSING",
+            vw_result::VW_ERROR_SIGNATURE_MALFORMED => "VW_ERROR_SIGNATURE_MALFORMED",
+            vw_result::VW_ERROR_KEY_INVALID => "VW_ERROR_KEY_INVALID",
+            vw_result::VW_ERROR_NOTIFICATION_INVALID => "VW_ERROR_NOTIFICATION_INVALID",
+            vw_result::VW_ERROR_AUTHORIZATION_MISSING => "VW_ERROR_AUTHORIZATION_MISSING",
+            vw_result::VW_ERROR_AUTHORIZATION_MALFORMED => "VW_ERROR_AUTHORIZATION_MALFORMED",
+            vw_result::VW_ERROR_AUTHORIZATION_INVALID => "VW_ERROR_AUTHORIZATION_INVALID",
             vw_result::VW_ERROR_INTERNAL => "VW_ERROR_INTERNAL",
         }
     }
@@ -137,6 +163,14 @@ pub extern "C" fn vw_result_text(result: c_int) -> *const c_char {
         204 => b"invalid response: the body is not the expected JSON\0",
         205 => b"redirect refused\0",
         206 => b"outcome unknown: the request may have been applied; check before retrying\0",
+        300 => b"invalid signature: it does not match the body and the key\0",
+        301 => b"missing signature: the notification has no x-visier-signature header\0",
+        302 => b"malformed signature: the x-visier-signature header is not a digest\0",
+        303 => b"invalid key: the signing key is empty\0",
+        304 => b"invalid notification: the body is not a notification\0",
+        305 => b"missing authorization: the notification has no Authorization header\0",
+        306 => b"malformed authorization: the Authorization header is not valid\0",
+        307 => b"invalid authorization: the credentials do not match\0",
         900 => b"internal error in the library\0",
         _ => b"unknown result code\0",
     };
@@ -149,7 +183,7 @@ mod tests {
 
     use super::*;
 
-    const ALL: [vw_result; 20] = [
+    const ALL: [vw_result; 28] = [
         vw_result::VW_OK,
         vw_result::VW_ERROR_NULL_ARGUMENT,
         vw_result::VW_ERROR_INVALID_UTF8,
@@ -169,6 +203,14 @@ mod tests {
         vw_result::VW_ERROR_INVALID_RESPONSE,
         vw_result::VW_ERROR_REDIRECT,
         vw_result::VW_ERROR_OUTCOME_UNKNOWN,
+        vw_result::VW_ERROR_SIGNATURE_INVALID,
+        vw_result::VW_ERROR_SIGNATURE_MISSING,
+        vw_result::VW_ERROR_SIGNATURE_MALFORMED,
+        vw_result::VW_ERROR_KEY_INVALID,
+        vw_result::VW_ERROR_NOTIFICATION_INVALID,
+        vw_result::VW_ERROR_AUTHORIZATION_MISSING,
+        vw_result::VW_ERROR_AUTHORIZATION_MALFORMED,
+        vw_result::VW_ERROR_AUTHORIZATION_INVALID,
         vw_result::VW_ERROR_INTERNAL,
     ];
 
@@ -196,7 +238,19 @@ mod tests {
 
     #[test]
     fn unknown_numbers_have_a_text() {
-        for code in [-1, 7, 99, 105, 207, 300, 899, 901, c_int::MAX, c_int::MIN] {
+        for code in [
+            -1,
+            7,
+            99,
+            105,
+            207,
+            308,
+            399,
+            899,
+            901,
+            c_int::MAX,
+            c_int::MIN,
+        ] {
             assert_eq!(text(code), "unknown result code", "code {code}");
         }
     }

@@ -9,6 +9,7 @@
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,14 @@ static const char *code_name(vw_result result)
     case VW_ERROR_INPUT_TOO_LARGE: return "VW_ERROR_INPUT_TOO_LARGE";
     case VW_ERROR_NOT_FOUND: return "VW_ERROR_NOT_FOUND";
     case VW_ERROR_CONNECTION: return "VW_ERROR_CONNECTION";
+    case VW_ERROR_SIGNATURE_INVALID: return "VW_ERROR_SIGNATURE_INVALID";
+    case VW_ERROR_SIGNATURE_MISSING: return "VW_ERROR_SIGNATURE_MISSING";
+    case VW_ERROR_SIGNATURE_MALFORMED: return "VW_ERROR_SIGNATURE_MALFORMED";
+    case VW_ERROR_KEY_INVALID: return "VW_ERROR_KEY_INVALID";
+    case VW_ERROR_AUTHORIZATION_MISSING:
+        return "VW_ERROR_AUTHORIZATION_MISSING";
+    case VW_ERROR_AUTHORIZATION_MALFORMED:
+        return "VW_ERROR_AUTHORIZATION_MALFORMED";
     default: return "(not checked here)";
     }
 }
@@ -238,6 +247,76 @@ static void check_config(const char *what, const char *config,
     }
 }
 
+/* The verification functions, which need no client handle. */
+static void check_verification(const char *huge)
+{
+    static const uint8_t key[] = "a-signing-key";
+    static const char body[] = "{\"eventId\": \"e\"}";
+    static const char hex[] =
+        "00000000000000000000000000000000"
+        "00000000000000000000000000000000";
+    const uint8_t *bytes = (const uint8_t *)body;
+    size_t length = sizeof(body) - 1;
+    char *json = NULL;
+
+    expect("vw_verify_notification with NULL json_out",
+           vw_verify_notification(bytes, length, hex, key, 13, NULL),
+           VW_ERROR_NULL_ARGUMENT, NULL);
+    expect("vw_verify_notification with NULL body and a length",
+           vw_verify_notification(NULL, length, hex, key, 13, &json),
+           VW_ERROR_NULL_ARGUMENT, &json);
+    expect("vw_verify_notification with NULL key and a length",
+           vw_verify_notification(bytes, length, hex, NULL, 13, &json),
+           VW_ERROR_NULL_ARGUMENT, &json);
+    expect("vw_verify_notification with an empty key",
+           vw_verify_notification(bytes, length, hex, key, 0, &json),
+           VW_ERROR_KEY_INVALID, &json);
+    expect("vw_verify_notification without a signature",
+           vw_verify_notification(bytes, length, NULL, key, 13, &json),
+           VW_ERROR_SIGNATURE_MISSING, &json);
+    expect("vw_verify_notification with a malformed signature",
+           vw_verify_notification(bytes, length, "sha256=zz", key, 13, &json),
+           VW_ERROR_SIGNATURE_MALFORMED, &json);
+    expect("vw_verify_notification with an invalid UTF-8 signature",
+           vw_verify_notification(bytes, length, invalid_utf8, key, 13, &json),
+           VW_ERROR_SIGNATURE_MALFORMED, &json);
+    expect("vw_verify_notification with a 1 MB signature",
+           vw_verify_notification(bytes, length, huge, key, 13, &json),
+           VW_ERROR_SIGNATURE_MALFORMED, &json);
+    expect("vw_verify_notification with a wrong signature",
+           vw_verify_notification(bytes, length, hex, key, 13, &json),
+           VW_ERROR_SIGNATURE_INVALID, &json);
+    expect("vw_verify_notification with a 1 MB body",
+           vw_verify_notification((const uint8_t *)huge, strlen(huge), hex,
+                                  key, 13, &json),
+           VW_ERROR_SIGNATURE_INVALID, &json);
+
+    expect("vw_verify_authorization with NULL expected JSON",
+           vw_verify_authorization("Bearer t", NULL),
+           VW_ERROR_NULL_ARGUMENT, NULL);
+    expect("vw_verify_authorization with invalid UTF-8 expected JSON",
+           vw_verify_authorization("Bearer t", invalid_utf8),
+           VW_ERROR_INVALID_UTF8, NULL);
+    expect("vw_verify_authorization with malformed expected JSON",
+           vw_verify_authorization("Bearer t", "{\"accessToken\": "),
+           VW_ERROR_INVALID_JSON, NULL);
+    expect("vw_verify_authorization with 1 MB expected JSON",
+           vw_verify_authorization("Bearer t", huge),
+           VW_ERROR_INPUT_TOO_LARGE, NULL);
+    expect("vw_verify_authorization without a header",
+           vw_verify_authorization(NULL, "{\"accessToken\": \"t\"}"),
+           VW_ERROR_AUTHORIZATION_MISSING, NULL);
+    expect("vw_verify_authorization with a malformed header",
+           vw_verify_authorization("Bearer", "{\"accessToken\": \"t\"}"),
+           VW_ERROR_AUTHORIZATION_MALFORMED, NULL);
+    expect("vw_verify_authorization with a 1 MB header",
+           vw_verify_authorization(huge, "{\"accessToken\": \"t\"}"),
+           VW_ERROR_AUTHORIZATION_MALFORMED, NULL);
+    expect("vw_verify_authorization with the right token",
+           vw_verify_authorization("Bearer t", "{\"accessToken\": \"t\"}"),
+           VW_OK, NULL);
+}
+
 int main(int argc, char **argv)
 {
     char config[1024];
@@ -378,6 +457,8 @@ int main(int argc, char **argv)
     if (unreachable != NULL)
         expect("vw_list_keys on a closed port",
                vw_list_keys(unreachable, &json), VW_ERROR_CONNECTION, &json);
+
+    check_verification(huge);
 
     exit_code = failed == 0 ? 0 : 1;
 

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -104,12 +104,35 @@ pub fn build_program(
 }
 
 /// Runs `command` with a time limit, killing it when the limit passes.
-pub fn run_with_timeout(mut command: Command, limit: Duration) -> Output {
+pub fn run_with_timeout(command: Command, limit: Duration) -> Output {
+    run(command, None, limit)
+}
+
+/// Runs `command` with `input` on its standard input and a time limit, killing it when the
+/// limit passes.
+pub fn run_with_input(command: Command, input: &[u8], limit: Duration) -> Output {
+    run(command, Some(input.to_vec()), limit)
+}
+
+fn run(mut command: Command, input: Option<Vec<u8>>, limit: Duration) -> Output {
+    let stdin = if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
     command
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("start the program");
+    if let Some(input) = input {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        // A thread writes, so a program that stops reading early cannot block the test. The
+        // pipe closes when the thread ends, which gives the program end of file.
+        thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
     let stdout = drain(&mut child, true);
     let stderr = drain(&mut child, false);
     let deadline = Instant::now() + limit;
