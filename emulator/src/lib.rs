@@ -11,7 +11,8 @@
 //! - control endpoints under `/__emulator/` (faults, records, events, reset), without
 //!   authentication, for programs that cannot call the Rust API.
 //!
-//! Every API call needs a valid `apikey` header. Calls other than the token endpoints also need
+//! Every API call needs a valid `apikey` header, except that the token endpoints also accept a
+//! request without one, as Visier's spec allows. Calls other than the token endpoints also need
 //! an unexpired token, as `Cookie: VisierASIDToken=...` or `Authorization: Bearer ...`. State is
 //! kept in memory per tenant, chosen by the `TargetTenantID` header.
 //!
