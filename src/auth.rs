@@ -253,6 +253,14 @@ impl Tokens {
                 detail: format!("the OAuth token response is not the expected JSON: {error}"),
                 body_excerpt: String::new(),
             })?;
+        if parsed.access_token.is_empty() || parsed.access_token.contains(char::is_control) {
+            return Err(Error::Decode {
+                method: "POST",
+                path: OAUTH_TOKEN_PATH.into(),
+                detail: "the OAuth access token is empty or contains a control character".into(),
+                body_excerpt: String::new(),
+            });
+        }
         let renew_at = parsed.expires_in.map(|seconds| {
             let lifetime = Duration::from_secs(seconds);
             let margin = (lifetime / 10).min(MAX_RENEWAL_MARGIN);

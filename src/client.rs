@@ -120,11 +120,6 @@ impl Client {
                     "missing API key: call ClientBuilder::api_key (or set VISIER_APIKEY)".into(),
                 )
             })?;
-        if api_key.expose().contains(|c: char| c.is_control()) {
-            return Err(Error::Config(
-                "invalid API key: it contains a control character".into(),
-            ));
-        }
         let auth = builder.auth.clone().ok_or_else(|| {
             Error::Config(
                 "missing authentication: call ClientBuilder::auth (or set VISIER_USERNAME and \
@@ -132,6 +127,7 @@ impl Client {
                     .into(),
             )
         })?;
+        builder.check_values()?;
         let base = BaseUrl::parse(&host, builder.allow_insecure_http)?;
         let transport = Transport::new(&builder, base)?;
         Ok(Client {
@@ -275,7 +271,8 @@ impl Client {
     ///
     /// `body` must be given exactly when [`Endpoint::has_body`] is `true`. It is checked to be
     /// valid JSON before sending, but otherwise sent as given, so fields unknown to this crate
-    /// pass through both ways.
+    /// pass through both ways. The response body is checked to be valid JSON too: a body that
+    /// is not gives [`Error::Decode`].
     pub fn send_raw(&self, endpoint: Endpoint<'_>, body: Option<&[u8]>) -> Result<Vec<u8>> {
         match (endpoint.has_body(), body) {
             (true, None) => {
@@ -297,7 +294,16 @@ impl Client {
             }
             (false, None) => {}
         }
-        self.execute(endpoint, body)
+        let bytes = self.execute(endpoint, body)?;
+        if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+            return Err(Error::Decode {
+                method: endpoint.method().as_str(),
+                path: endpoint.path_and_query(self.inner.api_version)?,
+                detail: format!("the response is not valid JSON: {error}"),
+                body_excerpt: excerpt(endpoint, &bytes),
+            });
+        }
+        Ok(bytes)
     }
 
     fn call<T: DeserializeOwned>(
@@ -317,7 +323,7 @@ impl Client {
             method: endpoint.method().as_str(),
             path,
             detail: error.to_string(),
-            body_excerpt: excerpt(&bytes),
+            body_excerpt: excerpt(endpoint, &bytes),
         })
     }
 
@@ -371,8 +377,12 @@ impl Client {
     }
 }
 
-/// Returns at most 512 bytes of a body, as lossy text, for error messages.
-fn excerpt(bytes: &[u8]) -> String {
+/// Returns at most 512 bytes of a body, as lossy text, for error messages. The body of a key
+/// generation may contain the key's value, so none of it is kept.
+fn excerpt(endpoint: Endpoint<'_>, bytes: &[u8]) -> String {
+    if endpoint == Endpoint::GenerateKey {
+        return String::new();
+    }
     let end = bytes.len().min(512);
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }

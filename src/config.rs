@@ -184,7 +184,7 @@ impl Default for ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("host", &self.host)
+            .field("host", &self.host.as_deref().map(redact_user_info))
             .field("vanity", &self.vanity)
             .field("api_key", &self.api_key.as_ref().map(|_| "***"))
             .field("auth", &self.auth)
@@ -198,6 +198,16 @@ impl fmt::Debug for ClientBuilder {
             .field("tls_roots", &self.tls_roots)
             .field("use_env_proxy", &self.use_env_proxy)
             .finish()
+    }
+}
+
+/// Replaces the user information of a URL (`user:password@`) with `***@`, for `Debug` output.
+fn redact_user_info(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_owned(),
     }
 }
 
@@ -282,7 +292,8 @@ impl ClientBuilder {
                 "0" | "false" | "no" => false,
                 _ => {
                     return Err(Error::Config(format!(
-                        "invalid VISIER_ALLOW_INSECURE_HTTP {flag:?}: use \"true\" or \"false\""
+                        "invalid VISIER_ALLOW_INSECURE_HTTP {flag:?}: use true, false, 1, 0, yes \
+                         or no"
                     )))
                 }
             };
@@ -395,6 +406,79 @@ impl ClientBuilder {
     /// [`ClientBuilder::allow_insecure_http`].
     pub fn build(self) -> Result<Client> {
         Client::from_builder(self)
+    }
+}
+
+impl ClientBuilder {
+    /// Rejects settings that would fail on every call: values sent in headers that contain a
+    /// control character (which could also split a header), zero timeouts and a zero size
+    /// limit. Messages name the setting, never its value.
+    pub(crate) fn check_values(&self) -> Result<()> {
+        let mut header_values: Vec<(&str, &str)> = Vec::new();
+        if let Some(key) = &self.api_key {
+            header_values.push(("API key (VISIER_APIKEY)", key.expose()));
+        }
+        if let Some(tenant) = &self.target_tenant_id {
+            header_values.push(("target tenant id (VISIER_TARGET_TENANT_ID)", tenant));
+        }
+        if let Some(user_agent) = &self.user_agent {
+            header_values.push(("user agent", user_agent));
+        }
+        match &self.auth {
+            Some(Auth::SecurityToken(token)) => {
+                header_values.push(("security token (VISIER_SECURITY_TOKEN)", token.expose()))
+            }
+            Some(Auth::BearerToken(token)) => {
+                header_values.push(("access token (VISIER_ACCESS_TOKEN)", token.expose()))
+            }
+            Some(Auth::OAuthPassword {
+                client_id,
+                client_secret,
+                ..
+            }) => {
+                if client_id.contains(':') {
+                    return Err(Error::Config(
+                        "invalid OAuth client id (VISIER_CLIENT_ID): it contains ':', which \
+                         HTTP Basic authentication cannot carry in a user id"
+                            .into(),
+                    ));
+                }
+                header_values.push(("OAuth client id (VISIER_CLIENT_ID)", client_id));
+                header_values.push((
+                    "OAuth client secret (VISIER_CLIENT_SECRET)",
+                    client_secret.expose(),
+                ));
+            }
+            Some(Auth::UsernamePassword { .. }) | None => {}
+        }
+        for (setting, value) in header_values {
+            if value.is_empty() {
+                return Err(Error::Config(format!("invalid {setting}: it is empty")));
+            }
+            if value.contains(|c: char| c.is_control()) {
+                return Err(Error::Config(format!(
+                    "invalid {setting}: it contains a control character such as a line break"
+                )));
+            }
+        }
+        for (setting, duration) in [
+            ("timeout", self.timeout),
+            ("connect timeout", self.connect_timeout),
+        ] {
+            if duration.is_zero() {
+                return Err(Error::Config(format!(
+                    "invalid {setting}: it is zero, so every call would time out; use at least \
+                     a few seconds"
+                )));
+            }
+        }
+        if self.max_response_bytes == 0 {
+            return Err(Error::Config(
+                "invalid max_response_bytes: it is zero, so every response would be too large"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -86,8 +86,9 @@ pub enum Error {
     /// The server responded with a redirect, which the client does not follow so that
     /// credentials never go to another URL.
     #[error(
-        "redirect refused: {method} {path} was redirected with status {status} to {location:?}; \
-         configure the final URL as the host instead"
+        "redirect refused: {method} {path} was redirected with status {status} to {}; \
+         configure the final URL as the host instead",
+        location.as_deref().unwrap_or("no Location header")
     )]
     Redirect {
         /// HTTP method of the request.

@@ -478,10 +478,15 @@ impl Resolver for CachingResolver {
         let key = format!(
             "{}://{}",
             uri.scheme_str().unwrap_or_default(),
-            uri.authority().map(|authority| authority.as_str()).unwrap_or_default()
+            uri.authority()
+                .map(|authority| authority.as_str())
+                .unwrap_or_default()
         );
         {
-            let cache = self.cache.lock().unwrap_or_else(|poison| poison.into_inner());
+            let cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
             if let Some((resolved_at, addresses)) = cache.get(&key) {
                 if resolved_at.elapsed() < RESOLVE_CACHE_TTL {
                     return Ok(addresses.clone());
@@ -489,7 +494,10 @@ impl Resolver for CachingResolver {
             }
         }
         let addresses = self.inner.resolve(uri, config, timeout)?;
-        let mut cache = self.cache.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         cache.insert(key, (Instant::now(), addresses.clone()));
         Ok(addresses)
     }

@@ -185,3 +185,66 @@ fn debug_output_hides_secrets() {
     }
     assert!(shown.contains("user-name"), "{shown}");
 }
+
+#[test]
+fn unusable_values_are_rejected_at_build() {
+    let base = || {
+        Client::builder()
+            .host("https://acme.api.visier.io")
+            .api_key("key")
+            .auth(visier_webhooks::Auth::BearerToken("token".into()))
+    };
+    let cases: Vec<(ClientBuilder, &str)> = vec![
+        (base().user_agent("x\r\ny: z"), "user agent"),
+        (base().target_tenant_id("a\r\nb"), "VISIER_TARGET_TENANT_ID"),
+        (base().target_tenant_id(""), "VISIER_TARGET_TENANT_ID"),
+        (base().api_key("key\n"), "VISIER_APIKEY"),
+        (
+            base().auth(visier_webhooks::Auth::BearerToken("t\r\nX: y".into())),
+            "VISIER_ACCESS_TOKEN",
+        ),
+        (
+            base().auth(visier_webhooks::Auth::SecurityToken("t\0".into())),
+            "VISIER_SECURITY_TOKEN",
+        ),
+        (
+            base().auth(visier_webhooks::Auth::OAuthPassword {
+                client_id: "id:with-colon".into(),
+                client_secret: "s".into(),
+                username: "u".into(),
+                password: "p".into(),
+            }),
+            "VISIER_CLIENT_ID",
+        ),
+        (base().timeout(std::time::Duration::ZERO), "timeout"),
+        (
+            base().connect_timeout(std::time::Duration::ZERO),
+            "connect timeout",
+        ),
+        (base().max_response_bytes(0), "max_response_bytes"),
+    ];
+    for (builder, setting) in cases {
+        match builder.build() {
+            Err(Error::Config(message)) => {
+                assert!(
+                    message.contains(setting),
+                    "{message:?} does not name {setting}"
+                );
+                assert!(
+                    !message.contains("X: y"),
+                    "the value is not echoed: {message}"
+                );
+            }
+            Err(other) => panic!("{setting}: expected a configuration error, got {other}"),
+            Ok(_) => panic!("{setting}: the builder accepted an unusable value"),
+        }
+    }
+}
+
+#[test]
+fn debug_output_hides_url_credentials() {
+    let builder = Client::builder().host("https://user:url-password-9@acme.example/base");
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("url-password-9"), "{shown}");
+    assert!(shown.contains("acme.example/base"), "{shown}");
+}

@@ -150,3 +150,30 @@ fn undecodable_success_body_is_decode_error() {
     );
     assert!(error.to_string().contains("/v1/op/webhooks/w-1"), "{error}");
 }
+
+#[test]
+fn raw_response_that_is_not_json_is_decode_error() {
+    let stub = Stub::start(|request| match request.target.as_str() {
+        "/v1/admin/visierSecureToken" => Answer::text(200, "stub-token"),
+        _ => Answer::text(200, "not json"),
+    });
+    let client = stub_client(&stub);
+    let error = client
+        .send_raw(visier_webhooks::Endpoint::GetWebhook("w-1"), None)
+        .unwrap_err();
+    assert!(
+        matches!(error, visier_webhooks::Error::Decode { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("not valid JSON"), "{error}");
+}
+
+#[test]
+fn redirect_without_location_is_described() {
+    let stub = Stub::start(|request| match request.target.as_str() {
+        "/v1/admin/visierSecureToken" => Answer::text(200, "stub-token"),
+        _ => Answer::json(302, "{}"),
+    });
+    let error = stub_client(&stub).get_webhook("w-1").unwrap_err();
+    assert!(error.to_string().contains("no Location header"), "{error}");
+}
