@@ -8,8 +8,8 @@ list. One `ApiClient` is reused, so urllib3 keeps one connection open.
 It authenticates with the OAuth 2.0 password grant (`VISIER_CLIENT_ID` and
 `VISIER_CLIENT_SECRET` besides the user, password and API key), and sends the access token as
 `Authorization: Bearer`. The SDK's other mode, a security token from
-`/v1/admin/visierSecureToken`, sends that request without the `apikey` header, which the
-emulator rejects with 401.
+`/v1/admin/visierSecureToken`, sends that request without the `apikey` header, which Visier's
+spec allows and the emulator accepts; it is not the mode measured here.
 """
 
 import os
