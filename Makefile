@@ -36,8 +36,10 @@ LIBRARY := libvisier_webhooks.so
 all: build
 
 # rustc prints the system libraries that the static library needs; they go
-# into Libs.private of the pkg-config file.
+# into Libs.private of the pkg-config file. tee opens its log file before cargo
+# creates the target directory, so mkdir creates it first.
 build:
+	mkdir -p $(OUT)
 	set -o pipefail; \
 	$(CARGO) rustc --lib $(PROFILE_FLAG) -- --print=native-static-libs 2>&1 \
 		| tee $(OUT)-build.log

@@ -14,7 +14,7 @@ Exit status:
   4  unauthorized or forbidden (HTTP 401 or 403)
   5  rate limited (HTTP 429)
   6  network failure: connection, timeout or TLS
-  7  any other API error (other HTTP status, or an response that is not the expected JSON)
+  7  any other API error (other HTTP status, or a response that is not the expected JSON)
   8  outcome unknown: a create, test event or key generation may have reached the server
      but its response was lost; check the server's state before trying again
   9  invalid signature (verify only)

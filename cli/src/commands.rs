@@ -90,9 +90,7 @@ fn list(context: &Context<'_>, args: &ListArgs, statuses: bool) -> Result<(), Fa
     if !context.output.wants_table() {
         return context.output.json(&response);
     }
-    let Some(webhooks) = array_member(&response, "webhooks") else {
-        return context.output.json(&response);
-    };
+    let webhooks = array_member(&response, "webhooks")?;
     let text = if statuses {
         let rows: Vec<Vec<String>> = webhooks
             .iter()
@@ -141,13 +139,53 @@ fn webhook_row(webhook: &Value) -> Vec<String> {
     ]
 }
 
-/// Returns the array under `name` in a JSON object response, or `None` when the response has
-/// another shape (it is then written as JSON).
-fn array_member(response: &[u8], name: &str) -> Option<Vec<Value>> {
-    let mut value: Value = serde_json::from_slice(response).ok()?;
-    match value.get_mut(name)?.take() {
-        Value::Array(items) => Some(items),
-        _ => None,
+/// Returns the objects in the array under `name` of a JSON object response. A response of
+/// another shape is an API failure, because a table of it would be empty or wrong.
+fn array_member(response: &[u8], name: &str) -> Result<Vec<Value>, Failure> {
+    let wrong_shape = |problem: String| {
+        Failure::invalid_response(format!(
+            "invalid response: expected a JSON object with a {name:?} array of objects, but \
+             {problem}; use --format json to see the response as received"
+        ))
+    };
+    let mut value: Value = serde_json::from_slice(response)
+        .map_err(|error| wrong_shape(format!("the response is not JSON: {error}")))?;
+    let items = match value.get_mut(name).map(Value::take) {
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(wrong_shape(format!(
+                "{name:?} is {}",
+                json_type_name(&other)
+            )))
+        }
+        None if value.is_object() => {
+            return Err(wrong_shape(format!("the object has no {name:?} member")))
+        }
+        None => {
+            return Err(wrong_shape(format!(
+                "the response is {}",
+                json_type_name(&value)
+            )))
+        }
+    };
+    if let Some((index, item)) = items.iter().enumerate().find(|(_, item)| !item.is_object()) {
+        return Err(wrong_shape(format!(
+            "item {index} of {name:?} is {}",
+            json_type_name(item)
+        )));
+    }
+    Ok(items)
+}
+
+/// Returns the JSON type of `value` with its article, for error messages.
+fn json_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -212,8 +250,20 @@ fn test_event(context: &Context<'_>, id: &str, event: &str) -> Result<(), Failur
     if !context.output.wants_table() {
         return context.output.json(&response);
     }
-    let Ok(result) = serde_json::from_slice::<Value>(&response) else {
-        return context.output.json(&response);
+    let result = match serde_json::from_slice::<Value>(&response) {
+        Ok(result @ Value::Object(_)) => result,
+        Ok(other) => {
+            return Err(Failure::invalid_response(format!(
+                "invalid response: expected a JSON object as the test event result, but the \
+                 response is {}; use --format json to see the response as received",
+                json_type_name(&other)
+            )))
+        }
+        Err(error) => {
+            return Err(Failure::invalid_response(format!(
+                "invalid response: the test event result is not JSON: {error}"
+            )))
+        }
     };
     let status = result.get("statusCode").and_then(Value::as_i64);
     let message = cell(result.get("message"));
@@ -235,9 +285,7 @@ fn list_keys(context: &Context<'_>) -> Result<(), Failure> {
     if !context.output.wants_table() {
         return context.output.json(&response);
     }
-    let Some(keys) = array_member(&response, "keyDetails") else {
-        return context.output.json(&response);
-    };
+    let keys = array_member(&response, "keyDetails")?;
     let rows: Vec<Vec<String>> = keys
         .iter()
         .map(|key| {

@@ -20,7 +20,7 @@ pub enum Kind {
     RateLimited,
     /// Connection failure, timeout or TLS failure.
     Network,
-    /// Any other HTTP error status, a redirect, or an response that is not the expected JSON.
+    /// Any other HTTP error status, a redirect, or a response that is not the expected JSON.
     Api,
     /// A request that is not repeated may have been applied by the server.
     OutcomeUnknown,

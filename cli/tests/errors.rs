@@ -179,3 +179,106 @@ fn timeout_exits_6() {
     assert_eq!(run.code, 6, "{run:?}");
     assert!(run.stderr.contains("timed out"), "{run:?}");
 }
+
+#[test]
+fn response_not_json_exits_7() {
+    let emulator = start_emulator();
+    for path in ["/v1/op/", "/v1alpha/admin/encryption-keys"] {
+        emulator.inject_fault(Fault {
+            method: Some("GET".to_owned()),
+            path: path.to_owned(),
+            count: 0,
+            action: FaultAction::Malformed,
+        });
+    }
+    let commands: [&[&str]; 5] = [
+        &["list"],
+        &["list", "--format", "table"],
+        &["get", "some-id"],
+        &["statuses"],
+        &["keys", "list"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.extend(["--retries", "0"]);
+        let run = run(&emulator, &args);
+        assert_eq!(run.code, 7, "{command:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{command:?} printed: {run:?}");
+        assert!(
+            run.stderr.contains("not valid JSON"),
+            "{command:?}: {run:?}"
+        );
+    }
+
+    let as_json = run(&emulator, &["list", "--format", "json", "--retries", "0"]);
+    assert_eq!(as_json.code, 7, "{as_json:?}");
+    assert!(as_json.stdout.is_empty(), "{as_json:?}");
+    assert_eq!(as_json.stderr_json()["error"]["kind"], "api");
+}
+
+/// Runs `args` with `--format table` against a mock API that returns `body` with status 200.
+fn table_of(body: &str, args: &[&str]) -> Run {
+    let (url, requests) = start_mock_api(vec![(200, body.to_owned())]);
+    let env = vec![
+        ("VISIER_APIKEY".to_owned(), "mock-api-key".to_owned()),
+        ("VISIER_ACCESS_TOKEN".to_owned(), "mock-token".to_owned()),
+    ];
+    let mut all_args = vec!["--host", &url, "--format", "table", "--retries", "0"];
+    all_args.extend(args);
+    let run = run_with(&env, &all_args, None);
+    requests.recv().expect("the mock received the request");
+    run
+}
+
+#[test]
+fn table_of_wrong_shape_exits_7() {
+    let cases: [(&[&str], &str, &str); 8] = [
+        (&["list"], r#"{"webhooks":5}"#, "\"webhooks\" is a number"),
+        (
+            &["list"],
+            r#"{"webhooks":[5]}"#,
+            "item 0 of \"webhooks\" is a number",
+        ),
+        (&["list"], r#"{}"#, "has no \"webhooks\" member"),
+        (
+            &["list"],
+            r#"[{"webhooks":[]}]"#,
+            "the response is an array",
+        ),
+        (
+            &["statuses"],
+            r#"{"webhooks":"none"}"#,
+            "\"webhooks\" is a string",
+        ),
+        (
+            &["keys", "list"],
+            r#"{"keyDetails":null}"#,
+            "\"keyDetails\" is null",
+        ),
+        (
+            &["keys", "list"],
+            r#"{"keyDetails":[{}, true]}"#,
+            "item 1 of \"keyDetails\" is a boolean",
+        ),
+        (
+            &["test", "hook-1", "--event", "dvPublish"],
+            r#"[]"#,
+            "the response is an array",
+        ),
+    ];
+    for (args, body, needle) in cases {
+        let run = table_of(body, args);
+        assert_eq!(run.code, 7, "{args:?} on {body}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?} on {body} printed: {run:?}");
+        assert!(run.stderr.contains(needle), "{args:?} on {body}: {run:?}");
+        assert!(
+            run.stderr.contains("invalid response"),
+            "{args:?} on {body}: {run:?}"
+        );
+    }
+
+    let good = table_of(r#"{"webhooks":[]}"#, &["list"]);
+    assert_ok(&good);
+    assert_eq!(good.stdout.lines().count(), 1, "{good:?}");
+    assert!(good.stdout.starts_with("ID"), "{good:?}");
+}

@@ -153,6 +153,15 @@ fn verify_accepts_and_rejects() {
 
     let no_key = run_with(&[], &["verify", "--key-env", "SIGNING_KEY"], Some(&raw));
     assert_eq!(no_key.code, 2, "{no_key:?}");
+    // Without a key the CLI exits before it reads stdin, so writing more than a pipe buffer
+    // of input always ends in BrokenPipe.
+    let large_input = vec![b'x'; 1024 * 1024];
+    let no_key_large = run_with(
+        &[],
+        &["verify", "--key-env", "SIGNING_KEY"],
+        Some(&large_input),
+    );
+    assert_eq!(no_key_large.code, 2, "{no_key_large:?}");
     let not_http = run_with(&env, &["verify", "--key-env", "SIGNING_KEY"], Some(b"{}"));
     assert_eq!(not_http.code, 2, "{not_http:?}");
     let signature_alone = run_with(

@@ -183,10 +183,27 @@ fn update_edits_named_fields() {
 #[test]
 fn update_replaces_from_file() {
     let emulator = start_emulator();
-    let id = create_webhook(&emulator, "https://hooks.example.com/replace");
+    let created = run(
+        &emulator,
+        &[
+            "create",
+            "--url",
+            "https://hooks.example.com/replace",
+            "--event",
+            "jobResultSuccess",
+            "--name",
+            "Before",
+        ],
+    );
+    assert_ok(&created);
+    let id = created.json()["webhookId"].as_str().unwrap().to_owned();
     let body = json!({
         "webhookId": id,
-        "details": {"targetUrl": "https://hooks.example.com/new", "isActive": true}
+        "details": {
+            "targetUrl": "https://hooks.example.com/new",
+            "isActive": true,
+            "events": [{"eventType": "dvPublish"}]
+        }
     });
     let run = run_stdin(
         &emulator,
@@ -197,7 +214,11 @@ fn update_replaces_from_file() {
     let details = &emulator.webhooks(None)[0]["details"];
     assert_eq!(details["targetUrl"], "https://hooks.example.com/new");
     assert_eq!(details["isActive"], true);
-    assert_eq!(details["events"], json!([]), "fields left out are removed");
+    assert_eq!(details["events"], json!([{"eventType": "dvPublish"}]));
+    assert!(
+        details.get("displayName").is_none_or(Value::is_null),
+        "fields left out are removed: {details}"
+    );
 }
 
 #[test]

@@ -142,7 +142,8 @@ fn route_and_handle(
     // security token without an API key, so there a missing key is accepted; a wrong one is not.
     let is_token_route = matches!(route, Route::SecureToken | Route::OAuthToken);
     let key_missing = request.header("apikey").is_none();
-    if !key_valid && !(is_token_route && key_missing) {
+    let key_accepted = key_valid || (is_token_route && key_missing);
+    if !key_accepted {
         return auth::unauthorized("missing or invalid apikey header");
     }
     if let Some(seconds) = retry_after {

@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// Maximum `delayMs` of a delay fault injected over HTTP, so that a fault cannot hold a
+/// connection open for hours.
+const MAX_DELAY_MS: u64 = 60_000;
+
 /// A fault applied to the next `count` requests that match `method` and `path`.
 ///
 /// Faults never apply to the control endpoints under `/__emulator/`. When several faults
@@ -30,7 +34,8 @@ pub enum FaultAction {
         retry_after: Option<String>,
         body: Option<String>,
     },
-    /// Waits, then handles the request normally.
+    /// Waits, then handles the request normally. `POST /__emulator/faults` accepts at most
+    /// 60 s; [`Emulator::inject_fault`](crate::Emulator::inject_fault) accepts any duration.
     Delay(Duration),
     /// Reads the request, then closes the connection without a response.
     Close,
@@ -81,15 +86,32 @@ impl Fault {
                 if !(100..=599).contains(&status) {
                     return Err("fault field status must be between 100 and 599".to_owned());
                 }
+                let retry_after = text("retryAfter")?;
+                // The value is sent as a header, so CR or LF in it would inject headers.
+                if retry_after
+                    .as_deref()
+                    .is_some_and(|value| value.chars().any(char::is_control))
+                {
+                    return Err(
+                        "fault field retryAfter must not contain control characters such as CR or LF"
+                            .to_owned(),
+                    );
+                }
                 FaultAction::Status {
                     status: status as u16,
-                    retry_after: text("retryAfter")?,
+                    retry_after,
                     body: text("body")?,
                 }
             }
-            "delay" => FaultAction::Delay(Duration::from_millis(
-                number("delayMs")?.ok_or("fault field delayMs is missing")?,
-            )),
+            "delay" => {
+                let delay_ms = number("delayMs")?.ok_or("fault field delayMs is missing")?;
+                if delay_ms > MAX_DELAY_MS {
+                    return Err(format!(
+                        "fault field delayMs must be at most {MAX_DELAY_MS} (60 s), not {delay_ms}"
+                    ));
+                }
+                FaultAction::Delay(Duration::from_millis(delay_ms))
+            }
             "close" => FaultAction::Close,
             "malformed" => FaultAction::Malformed,
             "oversized" => FaultAction::Oversized {

@@ -210,19 +210,13 @@ impl Connection {
                 ))
             }
         };
-        let length = match request.header("content-length") {
-            None => None,
-            Some(_) if chunked => {
-                return Err(invalid(
-                    400,
-                    "Content-Length and Transfer-Encoding must not both be sent",
-                ))
-            }
-            Some(v) => Some(
-                v.parse::<u64>()
-                    .map_err(|_| invalid(400, "invalid Content-Length header"))?,
-            ),
-        };
+        let length = content_length(&request.headers)?;
+        if chunked && length.is_some() {
+            return Err(invalid(
+                400,
+                "Content-Length and Transfer-Encoding must not both be sent",
+            ));
+        }
         if length.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
             return Err(invalid(413, "request body exceeds 1 MiB"));
         }
@@ -282,6 +276,41 @@ impl Connection {
             }
         }
     }
+}
+
+/// Returns the body length that the `Content-Length` fields of `headers` state, or `None`
+/// without such a field.
+///
+/// As RFC 9112 section 6.3 requires, a value that is not a decimal number (such as `+2`) and
+/// fields or list items with different values are invalid. Repeated identical values, such as
+/// `Content-Length: 5, 5`, are accepted as one, which RFC 9110 section 8.6 allows.
+fn content_length(headers: &[(String, String)]) -> Result<Option<u64>, ReadError> {
+    let mut length = None;
+    let values = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .flat_map(|(_, value)| value.split(','));
+    for text in values {
+        let text = text.trim();
+        // u64::from_str accepts a leading `+`, which Content-Length does not.
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(
+                400,
+                "invalid Content-Length header: expected a decimal number of bytes",
+            ));
+        }
+        let value = text
+            .parse::<u64>()
+            .map_err(|_| invalid(413, "request body exceeds 1 MiB"))?;
+        if length.is_some_and(|previous| previous != value) {
+            return Err(invalid(
+                400,
+                "invalid Content-Length header: the request sends different values",
+            ));
+        }
+        length = Some(value);
+    }
+    Ok(length)
 }
 
 fn invalid(status: u16, message: &str) -> ReadError {

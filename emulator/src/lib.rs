@@ -20,8 +20,11 @@
 //! - Broken input rules get 400 with a Status body whose `code` is `InvalidParam`; unknown
 //!   ids and key names get 404 with `NotFound`; missing or bad credentials get 401 with
 //!   `Unauthorized`. The `message` field, which Visier marks unused, is left out.
-//! - A webhook may be created without a `targetUrl`, as in Visier's sample of a webhook in
-//!   design, but an active webhook needs one. A `webhookId` in a PUT body must match the path.
+//! - A webhook may be created without a `targetUrl` or events, as in Visier's sample of a
+//!   webhook in design, but an active webhook needs a `targetUrl` and at least one event. A
+//!   `webhookId` in a PUT body must match the path.
+//! - Credentials with a control character (such as CR or LF), and a basic-auth username with
+//!   `:`, get 400, because notifications send them in the `Authorization` header.
 //! - Event types may repeat in a webhook's `events`; they are stored as sent.
 //! - The `event` list filter rejects unknown event types with 400 unless any type is accepted.
 //! - Security tokens and OAuth access tokens are random strings that work interchangeably; the

@@ -23,7 +23,7 @@ struct Args {
     listen: SocketAddr,
 
     /// Accepted `apikey` header value; repeat for several. Default: emulator-api-key.
-    #[arg(long = "api-key", value_name = "KEY")]
+    #[arg(long = "api-key", value_name = "KEY", value_parser = parse_api_key)]
     api_keys: Vec<String>,
 
     /// Accepted user for the token endpoints; repeat for several.
@@ -51,8 +51,13 @@ struct Args {
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     delivery_timeout_ms: u64,
 
-    /// Retries after a failed first notification attempt.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// Retries after a failed first notification attempt, at most 10.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        value_parser = clap::value_parser!(u32).range(0..=MAX_DELIVERY_RETRIES)
+    )]
     delivery_retries: u32,
 
     /// Requests per minute and API key before returning 429. Default: not enforced.
@@ -62,6 +67,26 @@ struct Args {
     /// Do not log requests on stderr.
     #[arg(long)]
     quiet: bool,
+}
+
+/// Maximum of `--delivery-retries`. Each retry takes up to the delivery timeout plus a pause of
+/// up to 2 s, and a trigger returns only after its last attempt, so a large count would block
+/// the trigger for hours.
+const MAX_DELIVERY_RETRIES: i64 = 10;
+
+fn parse_api_key(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        return Err("the API key must not be empty".to_owned());
+    }
+    // The emulator compares the key with the trimmed `apikey` header value, which cannot
+    // contain control characters.
+    if text.trim() != text || text.chars().any(char::is_control) {
+        return Err(
+            "the API key must not start or end with whitespace or contain control characters"
+                .to_owned(),
+        );
+    }
+    Ok(text.to_owned())
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {

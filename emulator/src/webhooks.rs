@@ -112,6 +112,18 @@ fn check_key_name(tenant: &Tenant, details: &Details) -> Result<(), Response> {
     }
 }
 
+/// Rejects a credential with a control character, such as CR or LF, which would end the
+/// `Authorization` header of a notification early and inject headers of its own. RFC 7617
+/// section 2 also forbids control characters in a basic-auth user-id and password.
+fn check_no_control_characters(value: &str, field: &str) -> Result<(), Response> {
+    if value.chars().any(char::is_control) {
+        return Err(bad_param(format!(
+            "{field} must not contain control characters such as CR or LF"
+        )));
+    }
+    Ok(())
+}
+
 /// Parses credentials; `prefix` names the enclosing field in error messages.
 fn parse_credentials(value: Option<&Value>, prefix: &str) -> Result<Option<Credentials>, Response> {
     let object = match value {
@@ -131,27 +143,38 @@ fn parse_credentials(value: Option<&Value>, prefix: &str) -> Result<Option<Crede
         ))),
         (Some(basic), None) => {
             let field = |name: &str| -> Result<String, Response> {
-                basic
+                let value = basic
                     .get(name)
                     .and_then(Value::as_str)
                     .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
                     .ok_or_else(|| {
                         bad_param(format!("{prefix}basicAuth.{name} is missing or empty"))
-                    })
+                    })?;
+                check_no_control_characters(value, &format!("{prefix}basicAuth.{name}"))?;
+                Ok(value.to_owned())
             };
             if !basic.is_object() {
                 return Err(bad_param(format!(
                     "{prefix}basicAuth must be a JSON object"
                 )));
             }
+            let username = field("username")?;
+            // RFC 7617 section 2: the colon separates the user-id from the password.
+            if username.contains(':') {
+                return Err(bad_param(format!(
+                    "{prefix}basicAuth.username must not contain ':'"
+                )));
+            }
             Ok(Some(Credentials::Basic {
-                username: field("username")?,
+                username,
                 password: field("password")?,
             }))
         }
         (None, Some(token)) => match token.as_str() {
-            Some(t) if !t.is_empty() => Ok(Some(Credentials::AccessToken(t.to_owned()))),
+            Some(t) if !t.is_empty() => {
+                check_no_control_characters(t, &format!("{prefix}accessToken"))?;
+                Ok(Some(Credentials::AccessToken(t.to_owned())))
+            }
             _ => Err(bad_param(format!(
                 "{prefix}accessToken must be a non-empty string"
             ))),
@@ -267,6 +290,11 @@ pub(crate) fn update(
             }
         }
         let details = parse_details(shared, body.get("details"))?;
+        if details.is_active && details.events.is_empty() {
+            return Err(bad_param(
+                "details.events must contain at least one event type for an active webhook",
+            ));
+        }
         let mut state = lock(&shared.state);
         let tenant = state.tenant_mut(tenant);
         if tenant.webhook(id).is_none() {

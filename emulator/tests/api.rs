@@ -525,3 +525,107 @@ fn iso_years_ahead(years: u64) -> String {
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}T00:00:00Z")
 }
+
+#[test]
+fn credentials_with_control_characters_rejected() {
+    let emulator = start(|_| {});
+    let client = Client::new(&emulator);
+    let created = client.create_webhook(&json!({"details": {"targetUrl": "http://127.0.0.1:1/"}}));
+    let id = created["webhookId"].as_str().unwrap();
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"accessToken": "token\r\nX-Injected: yes"}),
+            "accessToken must not contain control characters",
+        ),
+        (json!({"accessToken": "token\n"}), "accessToken"),
+        (json!({"accessToken": "to\u{7f}ken"}), "accessToken"),
+        (json!({"accessToken": "to\u{0}ken"}), "accessToken"),
+        (
+            json!({"basicAuth": {"username": "user\r\nX-Injected: yes", "password": "p"}}),
+            "basicAuth.username must not contain control characters",
+        ),
+        (
+            json!({"basicAuth": {"username": "user", "password": "pass\tword"}}),
+            "basicAuth.password must not contain control characters",
+        ),
+        (
+            json!({"basicAuth": {"username": "us:er", "password": "p"}}),
+            "basicAuth.username must not contain ':'",
+        ),
+    ];
+    for (credentials, needle) in &cases {
+        let reply = client.op(
+            "PUT",
+            &format!("webhooks/{id}/credentials"),
+            Some(credentials),
+        );
+        assert_status_error(&reply, 400, needle);
+        assert_eq!(reply.json()["code"], "InvalidParam");
+
+        let create = client.op(
+            "POST",
+            "webhooks",
+            Some(&json!({"details": {}, "credentials": credentials})),
+        );
+        assert_status_error(&create, 400, &format!("credentials.{needle}"));
+    }
+    assert_eq!(
+        emulator.webhooks(None).len(),
+        1,
+        "a rejected webhook was stored"
+    );
+    assert_eq!(
+        emulator.webhooks(None)[0]["credentialReference"],
+        "",
+        "rejected credentials were stored"
+    );
+
+    // RFC 7617 allows a colon in the password, and non-ASCII text is not a control character.
+    let colon_password = client.op(
+        "PUT",
+        &format!("webhooks/{id}/credentials"),
+        Some(&json!({"basicAuth": {"username": "usér", "password": "pa:ss"}})),
+    );
+    assert_eq!(colon_password.status, 200, "{}", colon_password.text());
+}
+
+#[test]
+fn activation_requires_events() {
+    let emulator = start(|_| {});
+    let client = Client::new(&emulator);
+    let created = client.create_webhook(&json!({"details": {"targetUrl": "http://127.0.0.1:1/"}}));
+    let id = created["webhookId"].as_str().unwrap();
+    assert_eq!(created["details"]["events"], json!([]));
+
+    for details in [
+        json!({"targetUrl": "http://127.0.0.1:1/", "isActive": true}),
+        json!({"targetUrl": "http://127.0.0.1:1/", "isActive": true, "events": []}),
+        json!({"targetUrl": "http://127.0.0.1:1/", "isActive": true, "events": null}),
+    ] {
+        let reply = client.op(
+            "PUT",
+            &format!("webhooks/{id}"),
+            Some(&json!({ "details": details })),
+        );
+        assert_status_error(&reply, 400, "details.events");
+    }
+    assert_eq!(emulator.webhooks(None)[0]["details"]["isActive"], false);
+
+    let inactive = client.op(
+        "PUT",
+        &format!("webhooks/{id}"),
+        Some(&json!({"details": {"targetUrl": "http://127.0.0.1:1/", "isActive": false}})),
+    );
+    assert_eq!(inactive.status, 200, "{}", inactive.text());
+    let active = client.op(
+        "PUT",
+        &format!("webhooks/{id}"),
+        Some(&json!({"details": {
+            "targetUrl": "http://127.0.0.1:1/",
+            "isActive": true,
+            "events": [{"eventType": "dvPublish"}]
+        }})),
+    );
+    assert_eq!(active.status, 200, "{}", active.text());
+    assert_eq!(active.json()["details"]["isActive"], true);
+}

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::{assert_status_error, read_reply, send, start, Client};
-use serde_json::json;
+use serde_json::{json, Value};
 use visier_webhooks_emulator::{Fault, FaultAction};
 
 fn fault(method: Option<&str>, path: &str, count: u32, action: FaultAction) -> Fault {
@@ -248,4 +248,47 @@ fn keep_alive_survives_finite_faults() {
     let second = read_reply(&mut stream).unwrap();
     assert_eq!(second.status, 200);
     assert_eq!(second.json(), json!({"webhooks": []}));
+}
+
+#[test]
+fn fault_header_and_delay_limits() {
+    let emulator = start(|_| {});
+    let post_fault = |body: Value| {
+        send(
+            emulator.addr(),
+            "POST",
+            "/__emulator/faults",
+            &[],
+            body.to_string().as_bytes(),
+        )
+    };
+    for retry_after in ["1\r\nX-Injected: yes", "1\n", "\u{0}", "1\u{7f}"] {
+        let reply = post_fault(json!({
+            "path": "/v1/", "action": "status", "status": 503, "retryAfter": retry_after
+        }));
+        assert_status_error(
+            &reply,
+            400,
+            "retryAfter must not contain control characters",
+        );
+    }
+    let too_long = post_fault(json!({"path": "/v1/", "action": "delay", "delayMs": 60_001}));
+    assert_status_error(&too_long, 400, "delayMs must be at most 60000");
+
+    // Rejected faults were not stored, so the next request gets a normal response.
+    let client = Client::new(&emulator);
+    assert_eq!(client.op("GET", "webhooks", None).status, 200);
+
+    // The largest delay is accepted; its path matches no request of this test.
+    let longest = post_fault(json!({"path": "/unused", "action": "delay", "delayMs": 60_000}));
+    assert_eq!(longest.status, 200, "{}", longest.text());
+    let body_with_line_break = post_fault(json!({
+        "path": "/v1/", "action": "status", "status": 503, "body": "{\"a\":\n1}"
+    }));
+    assert_eq!(
+        body_with_line_break.status,
+        200,
+        "{}",
+        body_with_line_break.text()
+    );
 }

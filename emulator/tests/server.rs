@@ -511,3 +511,113 @@ fn connections_beyond_cap_are_closed() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Sends a GET with the header lines `headers` and the 2-byte body `{}`, and reads the reply.
+fn get_with_headers(emulator: &Emulator, headers: &[&str]) -> common::Reply {
+    let mut stream = TcpStream::connect(emulator.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut request = "GET /__emulator/requests HTTP/1.1\r\nHost: x\r\n".to_owned();
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("Connection: close\r\n\r\n{}");
+    stream.write_all(request.as_bytes()).unwrap();
+    read_reply(&mut stream).unwrap()
+}
+
+#[test]
+fn content_length_must_be_one_number() {
+    let emulator = start(|_| {});
+    let invalid: [&[&str]; 9] = [
+        &["Content-Length: 2", "Content-Length: 3"],
+        &["Content-Length: 2, 3"],
+        &["Content-Length: +2"],
+        &["Content-Length: -2"],
+        &["Content-Length: 2x"],
+        &["Content-Length: 0x2"],
+        &["Content-Length: 2 2"],
+        &["Content-Length:"],
+        &["Content-Length: 2", "Content-Length: +2"],
+    ];
+    for headers in invalid {
+        let reply = get_with_headers(&emulator, headers);
+        assert_status_error(&reply, 400, "Content-Length");
+        assert_eq!(reply.json()["code"], "InvalidRequest", "{headers:?}");
+        assert_eq!(reply.header("Connection"), Some("close"), "{headers:?}");
+    }
+
+    // RFC 9110 section 8.6 allows a recipient to accept repeated identical values.
+    let valid: [&[&str]; 4] = [
+        &["Content-Length: 2"],
+        &["Content-Length: 02"],
+        &["Content-Length: 2", "content-length: 2"],
+        &["Content-Length: 2, 2"],
+    ];
+    for headers in valid {
+        let reply = get_with_headers(&emulator, headers);
+        assert_eq!(reply.status, 200, "{headers:?}: {}", reply.text());
+    }
+}
+
+/// Runs the binary with `args` and returns its output, killing it after 5 s if it still runs.
+fn run_binary(args: &[&str]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_visier-webhooks-emulator"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start binary");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn binary_rejects_unusable_flags() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["--api-key", ""], "must not be empty"),
+        (&["--api-key", " key"], "whitespace"),
+        (&["--api-key", "key\n"], "control characters"),
+        (&["--delivery-retries", "11"], "--delivery-retries"),
+        (&["--delivery-retries", "4294967295"], "--delivery-retries"),
+    ];
+    for (flags, needle) in cases {
+        let mut args = vec!["--listen", "127.0.0.1:0", "--quiet"];
+        args.extend(flags);
+        let output = run_binary(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(needle), "{flags:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{flags:?} started the emulator");
+    }
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_visier-webhooks-emulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--delivery-retries",
+            "10",
+            "--quiet",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start binary");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let listening = stdout
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.starts_with("listening on "));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        listening,
+        "the binary did not start with 10 delivery retries"
+    );
+}

@@ -18,14 +18,23 @@ pub fn repo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Returns the cargo profile directory of this test binary, such as `target/debug`, which
-/// contains `libvisier_webhooks.so`: cargo builds the library with every crate type of
-/// Cargo.toml before it runs integration tests.
+/// Returns the cargo profile directory of this test binary, such as `target/debug`.
 pub fn profile_dir() -> PathBuf {
+    deps_dir()
+        .parent()
+        .expect("test binary inside PROFILE/deps")
+        .to_path_buf()
+}
+
+/// Returns the `deps` directory of the profile, which contains this test binary and the
+/// shared library `libvisier_webhooks.so`. Before it runs integration tests, `cargo test`
+/// builds the library with every crate type of Cargo.toml into `deps/`. Unlike `cargo build`,
+/// it does not link the library into the profile directory, so a file there may be missing
+/// or older than the test.
+pub fn deps_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("path of the test binary");
     // The binary is PROFILE/deps/NAME-HASH.
     exe.parent()
-        .and_then(Path::parent)
         .expect("test binary inside PROFILE/deps")
         .to_path_buf()
 }
@@ -35,12 +44,12 @@ static NEXT_LINK: AtomicUsize = AtomicUsize::new(0);
 
 /// Returns a directory that contains the shared library under its file name and under its SONAME
 /// `libvisier_webhooks.so.0`, which programs linked against it load at run time. Cargo writes
-/// only the first name, so the directory contains symbolic links to cargo's file.
+/// only the first name, so the directory contains symbolic links to the file in `deps/`.
 pub fn library_dir() -> PathBuf {
-    let library = profile_dir().join("libvisier_webhooks.so");
+    let library = deps_dir().join("libvisier_webhooks.so");
     assert!(
         library.exists(),
-        "{} is missing; build it with `cargo build --lib`",
+        "{} is missing; build it with `cargo test --no-run` or `cargo build --lib`",
         library.display()
     );
     let dir = profile_dir().join("c-tests").join("lib");

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -67,7 +67,15 @@ pub fn run_with(env: &[(String, String)], args: &[&str], stdin: Option<&[u8]>) -
     let mut child = command.spawn().expect("the binary starts");
     if let Some(bytes) = stdin {
         let mut pipe = child.stdin.take().expect("stdin is piped");
-        pipe.write_all(bytes).expect("stdin accepts the input");
+        // A run that fails early, such as on a usage error, may exit before it reads stdin.
+        // The write then fails with BrokenPipe, and the caller checks the exit status.
+        if let Err(error) = pipe.write_all(bytes) {
+            assert_eq!(
+                error.kind(),
+                ErrorKind::BrokenPipe,
+                "writing stdin failed: {error}"
+            );
+        }
     }
     let output = child.wait_with_output().expect("the binary exits");
     Run {
