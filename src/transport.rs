@@ -493,7 +493,15 @@ impl Resolver for CachingResolver {
                 }
             }
         }
-        let addresses = self.inner.resolve(uri, config, timeout)?;
+        let addresses = match literal_address(uri) {
+            // An IP address needs no lookup, and so no resolver thread.
+            Some(address) => {
+                let mut addresses = self.inner.empty();
+                addresses.push(address);
+                addresses
+            }
+            None => self.inner.resolve(uri, config, timeout)?,
+        };
         let mut cache = self
             .cache
             .lock()
@@ -501,6 +509,23 @@ impl Resolver for CachingResolver {
         cache.insert(key, (Instant::now(), addresses.clone()));
         Ok(addresses)
     }
+}
+
+/// Returns the socket address of a URI whose host is an IP address, such as `127.0.0.1` or
+/// `[::1]`, with the scheme's default port when none is given.
+fn literal_address(uri: &http::Uri) -> Option<std::net::SocketAddr> {
+    let host = uri.host()?;
+    let ip: IpAddr = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
+    let port = uri.port_u16().or(match uri.scheme_str()? {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    })?;
+    Some(std::net::SocketAddr::new(ip, port))
 }
 
 fn root_certs(roots: &TlsRoots) -> Result<ureq::tls::RootCerts> {
@@ -584,6 +609,21 @@ mod tests {
             let error = BaseUrl::parse(url, false).unwrap_err();
             assert!(error.to_string().contains("allow_insecure_http"), "{error}");
             assert!(BaseUrl::parse(url, true).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn literal_addresses_need_no_lookup() {
+        let cases = [
+            ("http://127.0.0.1:8765/x", Some("127.0.0.1:8765")),
+            ("https://127.0.0.1/x", Some("127.0.0.1:443")),
+            ("http://[::1]:9/x", Some("[::1]:9")),
+            ("https://acme.api.visier.io/x", None),
+        ];
+        for (uri, expected) in cases {
+            let uri: http::Uri = uri.parse().unwrap();
+            let address = literal_address(&uri).map(|address| address.to_string());
+            assert_eq!(address.as_deref(), expected, "{uri}");
         }
     }
 

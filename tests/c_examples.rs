@@ -13,7 +13,7 @@ use c_support::{
 };
 use visier_webhooks_emulator::{Emulator, EmulatorConfig};
 
-/// Exit status valgrind uses when it finds an error or a definite leak.
+/// Exit status valgrind uses when it finds an error, or a definite or possible leak.
 const VALGRIND_ERROR_EXIT: i32 = 97;
 
 /// Builds the C example into the scratch directory `scratch`, one per test, because tests run
@@ -36,7 +36,7 @@ fn run_example(program: &PathBuf, emulator: &Emulator, under_valgrind: bool) -> 
         let mut command = Command::new("valgrind");
         command
             .arg("--leak-check=full")
-            .arg("--errors-for-leak-kinds=definite")
+            .arg("--errors-for-leak-kinds=definite,possible")
             .arg(format!("--error-exitcode={VALGRIND_ERROR_EXIT}"))
             .arg(program);
         command

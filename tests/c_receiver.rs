@@ -36,7 +36,7 @@ const RUN_LIMIT: Duration = Duration::from_secs(30);
 /// CGI and `VISIER_*` variables of one run of the receiver, as (name, value) pairs.
 type Variables = Vec<(String, String)>;
 
-/// Exit status valgrind uses when it finds an error or a definite leak.
+/// Exit status valgrind uses when it finds an error, or a definite or possible leak.
 const VALGRIND_ERROR_EXIT: i32 = 97;
 
 /// Builds the receiver once for all tests of this file.
@@ -209,7 +209,7 @@ fn run_cgi(variables: &[(String, String)], stdin: &[u8], under_valgrind: bool) -
         let mut command = Command::new("valgrind");
         command
             .arg("--leak-check=full")
-            .arg("--errors-for-leak-kinds=definite")
+            .arg("--errors-for-leak-kinds=definite,possible")
             .arg(format!("--error-exitcode={VALGRIND_ERROR_EXIT}"))
             .arg(receiver());
         command

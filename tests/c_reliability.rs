@@ -23,7 +23,7 @@ use c_support::{build_program, describe, repo_dir, run_with_timeout, scratch_dir
 /// Maximum duration of one scenario run. Each test checks a tighter bound on its calls.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
-/// Exit status valgrind uses when it finds an error or a definite leak.
+/// Exit status valgrind uses when it finds an error, or a definite or possible leak.
 const VALGRIND_ERROR_EXIT: i32 = 97;
 
 /// Builds tests/c/reliability.c once for all tests of this file.
@@ -412,7 +412,7 @@ fn hostile_runs_clean_under_valgrind() {
     let mut command = Command::new("valgrind");
     command
         .arg("--leak-check=full")
-        .arg("--errors-for-leak-kinds=definite")
+        .arg("--errors-for-leak-kinds=definite,possible")
         .arg(format!("--error-exitcode={VALGRIND_ERROR_EXIT}"))
         .arg(&hostile)
         .arg(emulator.base_url())
