@@ -150,11 +150,16 @@ fn run() -> Result<(), Box<dyn StdError>> {
 
     // 6. A test event, and what the receiver got.
     let outcome = client.send_test_event(&id, EventType::JobResultSuccess)?;
+    let answered = match outcome.status_code {
+        // The emulator reports 0 when the notification could not be delivered.
+        Some(0) | None => format!(
+            "nothing (not delivered: {})",
+            outcome.message.as_deref().unwrap_or("no reason given")
+        ),
+        Some(code) => code.to_string(),
+    };
     println!(
-        "sent a test event: receiver answered {}, event id {}",
-        outcome
-            .status_code
-            .map_or_else(|| "nothing".to_owned(), |code| code.to_string()),
+        "sent a test event: receiver answered {answered}, event id {}",
         outcome.event_id.as_deref().unwrap_or("?")
     );
     if let Some(receiver) = &receiver {

@@ -52,3 +52,41 @@ fn quickstart_walks_whole_lifecycle() {
         "no token printed"
     );
 }
+
+#[test]
+fn quickstart_uses_configured_tenant() {
+    // A separate emulator stands in for a tenant: the quickstart must use it, not its own.
+    let tenant = visier_webhooks_emulator::Emulator::start(Default::default()).unwrap();
+    let mut command = Command::new(quickstart_binary());
+    for variable in visier_webhooks::ENV_VARIABLES {
+        command.env_remove(variable);
+    }
+    command
+        .env("VISIER_HOST", tenant.base_url())
+        .env("VISIER_APIKEY", visier_webhooks_emulator::DEFAULT_API_KEY)
+        .env("VISIER_USERNAME", visier_webhooks_emulator::DEFAULT_USER)
+        .env(
+            "VISIER_PASSWORD",
+            visier_webhooks_emulator::DEFAULT_PASSWORD,
+        )
+        .env_remove("VISIER_QUICKSTART_TARGET_URL");
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(&format!("using the tenant at {}", tenant.base_url())),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("started the bundled emulator"), "{stdout}");
+    assert!(
+        stdout.contains("receiver answered nothing (not delivered"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("done: the webhook went through its whole life"),
+        "{stdout}"
+    );
+    // Every call reached the configured tenant, and it is clean again afterwards.
+    assert!(tenant.requests().len() >= 10);
+    assert!(tenant.webhooks(None).is_empty());
+}
