@@ -166,7 +166,7 @@ fn fuzz_notification_parsing() {
 
 #[test]
 fn fuzz_responses_through_client() {
-    // The loopback server answers each request with the next fuzzed body and status.
+    // The loopback server responds to each request with the next fuzzed body and status.
     let next: Arc<Mutex<(u16, Vec<u8>)>> = Arc::new(Mutex::new((200, Vec::new())));
     let shared = Arc::clone(&next);
     let stub = Stub::start(move |_| {

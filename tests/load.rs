@@ -154,7 +154,7 @@ fn eight_threads_with_faults() {
     // 16 POST faults make 16 creates end with an unknown outcome; the 429s are retried.
     assert_eq!(total.unknown_creates, 16);
 
-    // The server holds exactly the webhooks that successful calls left there.
+    // The server contains exactly the webhooks that successful calls left there.
     let state: Vec<String> = emulator
         .webhooks(None)
         .iter()

@@ -55,7 +55,7 @@ fn quickstart_walks_whole_lifecycle() {
 
 #[test]
 fn quickstart_uses_configured_tenant() {
-    // A separate emulator stands in for a tenant: the quickstart must use it, not its own.
+    // A separate emulator plays the tenant: the quickstart must use it, not its own.
     let tenant = visier_webhooks_emulator::Emulator::start(Default::default()).unwrap();
     let mut command = Command::new(quickstart_binary());
     for variable in visier_webhooks::ENV_VARIABLES {

@@ -303,7 +303,7 @@ fn slow_answer_times_out_in_bounded_time() {
 
 #[test]
 fn silent_server_times_out() {
-    // Accepts connections and never reads or answers.
+    // Accepts connections and never reads or responds.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let client = Client::builder()

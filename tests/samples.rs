@@ -1,6 +1,6 @@
 //! Replays the requests of Visier's published webhook code samples (which use `/v1beta` and a
 //! security-token cookie) against the emulator, byte for byte as the samples send them, and
-//! checks that each answer has the documented shape and decodes into this crate's models.
+//! checks that each response has the documented shape and decodes into this crate's models.
 
 use serde_json::{json, Value};
 use visier_webhooks::models::{TestEventResponse, Webhook, WebhookList};
@@ -24,7 +24,7 @@ impl Session {
         Session { base, token }
     }
 
-    /// Sends one sample request with the sample's headers and returns the JSON answer.
+    /// Sends one sample request with the sample's headers and returns the JSON response.
     fn send(&self, method: &str, path: &str, body: Option<&str>) -> Value {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

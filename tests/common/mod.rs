@@ -43,7 +43,7 @@ pub fn oauth_auth() -> Auth {
     }
 }
 
-/// A builder for the emulator with short timeouts and fast retries, so failing tests end
+/// Returns a builder for the emulator with short timeouts and fast retries, so failing tests end
 /// quickly.
 pub fn builder(emulator: &Emulator, auth: Auth) -> ClientBuilder {
     Client::builder()
@@ -59,7 +59,7 @@ pub fn builder(emulator: &Emulator, auth: Auth) -> ClientBuilder {
         )
 }
 
-/// A client of the emulator authenticated with the default user.
+/// Returns a client of the emulator authenticated with the default user.
 pub fn client(emulator: &Emulator) -> Client {
     builder(emulator, user_auth())
         .build()

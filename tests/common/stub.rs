@@ -1,5 +1,5 @@
 //! A scripted HTTP/1.1 server on loopback that records every request in full, for tests that
-//! need answers the emulator never gives (unknown fields, redirects, odd bodies).
+//! need responses the emulator never sends (unknown fields, redirects, odd bodies).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -25,7 +25,7 @@ impl Recorded {
     }
 }
 
-/// One scripted answer: status, extra headers and body.
+/// One scripted response: status, extra headers and body.
 pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
@@ -64,7 +64,7 @@ pub struct Stub {
 }
 
 impl Stub {
-    /// Starts a stub that answers every request with `script(request)`.
+    /// Starts a stub that responds to every request with `script(request)`.
     pub fn start(script: impl Fn(&Recorded) -> Answer + Send + Sync + 'static) -> Stub {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());

@@ -17,7 +17,7 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// Starts a TLS server on loopback with a certificate for `127.0.0.1` and `localhost`, signed
-/// by the test CA in `tests/data/tls/ca.pem`. It answers every request with an empty list.
+/// by the test CA in `tests/data/tls/ca.pem`. It responds to every request with an empty list.
 pub fn start_tls_server() -> String {
     let certificates: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(fixture("server.pem"))
