@@ -1,6 +1,6 @@
 //! Fields that a newer server adds survive a read-modify-write, and the security-token
-//! request carries the vanity name. A scripted loopback server gives answers that the emulator
-//! never gives.
+//! request carries the vanity name. A scripted loopback server sends responses that the
+//! emulator never sends.
 
 mod common;
 
