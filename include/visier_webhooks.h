@@ -5,11 +5,20 @@
 // Conventions:
 // - Every name starts with vw_ or VW_.
 // - Functions that can fail return a vw_result; VW_OK (0) is success.
-// - Inputs and outputs are UTF-8 JSON strings in the shapes of Visier's API,
-//   except the raw bytes and headers given to the vw_verify_ functions.
-// - On failure, json_out receives an error object: {"code": "VW_ERROR_...",
-//   "result": N, "httpStatus": N or null, "visierCode": ..., "localizedMessage":
-//   ..., "rci": ..., "message": "..."}. vw_last_error returns the same object.
+// - Requests and responses are UTF-8 JSON strings in the shapes of Visier's
+//   API. Other string arguments, such as ids, are UTF-8 too. The body, key
+//   and headers given to the vw_verify_ functions need not be UTF-8.
+// - String arguments are NUL-terminated and only read during the call.
+// - Outputs are the last arguments, named *_out. *client_out is written
+//   only on success. *json_out receives the result on success and the error
+//   object on failure.
+// - The error object is {"code": "VW_ERROR_...", "result": N,
+//   "httpStatus": N, "visierCode": "...", "localizedMessage": "...",
+//   "rci": "...", "message": "..."}: the code's name and number, and a
+//   message that contains no secret. httpStatus and Visier's error fields
+//   visierCode, localizedMessage and rci are null unless the API responded
+//   with an error status. A failed call also keeps the object as the
+//   calling thread's last error, which vw_last_error returns.
 // - Every string returned through json_out or vw_last_error is owned by the
 //   caller and freed with vw_string_free, never with free().
 // - A vw_client may be used by many threads at once.
@@ -36,14 +45,18 @@
 #define VW_VERSION_AT_LEAST(major, minor, patch) \
   (VW_VERSION_NUM >= (((major) << 16) | ((minor) << 8) | (patch)))
 
-
 // Result code of every `vw_` function that can fail.
 //
-// `VW_OK` (0) is success. The numbers are fixed forever and grouped by cause: 1 to 99 are
-// caller errors, 100 to 199 errors answered by the API, 200 to 299 transport errors, 300 to
-// 399 failed checks of a received notification, and 900 is an internal error. A number is
-// never reused for another meaning, and new codes may be added within a group, so a switch
-// over this type needs a default branch. `vw_result_text` returns a description of any code.
+// `VW_OK` (0) is success. The numbers are fixed forever and grouped by cause:
+// - 1 to 99: caller errors.
+// - 100 to 199: error statuses from the API.
+// - 200 to 299: transport errors.
+// - 300 to 399: failed checks of a received notification.
+// - 900: an internal error.
+//
+// A number is never reused for another meaning, and new codes may be added
+// within a group, so a switch over this type needs a default branch.
+// `vw_result_text` returns a description of any code.
 typedef enum {
   // Success.
   VW_OK = 0,
@@ -53,65 +66,76 @@ typedef enum {
   VW_ERROR_INVALID_UTF8 = 2,
   // A JSON argument is not valid JSON.
   VW_ERROR_INVALID_JSON = 3,
-  // An argument is rejected, such as an empty webhook id or an `is_active` filter other
-  // than -1, 0 or 1.
+  // An argument is rejected, such as an empty webhook id or an `is_active`
+  // filter other than -1, 0 or 1.
   VW_ERROR_INVALID_ARGUMENT = 4,
-  // A configuration setting is missing, unknown, of the wrong type or contradicts another.
+  // A configuration setting is missing, unknown, of the wrong type or
+  // contradicts another.
   VW_ERROR_INVALID_CONFIG = 5,
   // A string argument is longer than its documented limit.
   VW_ERROR_INPUT_TOO_LARGE = 6,
-  // The API answered 404: the webhook or key does not exist.
+  // The API responded with status 404: the webhook or key does not exist.
   VW_ERROR_NOT_FOUND = 100,
-  // The API answered 401: the API key or the credentials were rejected.
+  // The API responded with status 401: the API key or the credentials were
+  // rejected.
   VW_ERROR_UNAUTHORIZED = 101,
-  // The API answered 403: the user lacks the capability for this operation.
+  // The API responded with status 403: the user lacks the capability for this
+  // operation.
   VW_ERROR_FORBIDDEN = 102,
-  // The API answered 429 and the retries ran out.
+  // The API responded with status 429 and the retries ran out.
   VW_ERROR_RATE_LIMITED = 103,
-  // The API answered another error status, such as 400 for an invalid definition.
+  // The API responded with another error status, such as 400 for an invalid
+  // definition.
   VW_ERROR_API = 104,
   // The connect timeout or the request timeout elapsed.
   VW_ERROR_TIMEOUT = 200,
-  // The connection could not be made or broke before an answer arrived.
+  // The connection could not be made or broke before the response arrived.
   VW_ERROR_CONNECTION = 201,
   // TLS failed: the certificate did not verify, or the handshake failed.
   VW_ERROR_TLS = 202,
   // The response body was larger than `maxResponseBytes`.
   VW_ERROR_RESPONSE_TOO_LARGE = 203,
-  // The server answered 2xx with a body that is not JSON.
+  // The server responded with a 2xx status and a body that is not JSON.
   VW_ERROR_INVALID_RESPONSE = 204,
-  // The server answered with a redirect, which is never followed.
+  // The server responded with a redirect, which is never followed.
   VW_ERROR_REDIRECT = 205,
-  // A create, a test event or a key generation failed after it may have reached the
-  // server, so it was not repeated. Check the server's state before trying again.
+  // A create, a test event or a key generation failed after it may have
+  // reached the server, so it was not repeated. Check the server's state
+  // before trying again.
   VW_ERROR_OUTCOME_UNKNOWN = 206,
-  // The `x-visier-signature` header does not match the notification body and the key.
+  // The `x-visier-signature` header does not match the notification body and
+  // the key.
   VW_ERROR_SIGNATURE_INVALID = 300,
   // The notification has no `x-visier-signature` header.
   VW_ERROR_SIGNATURE_MISSING = 301,
-  // The `x-visier-signature` header is not an HMAC-SHA256 digest in hexadecimal or base64,
-  // or is longer than 16 KiB.
+  // The `x-visier-signature` header is not an HMAC-SHA256 digest in
+  // hexadecimal or base64, or is longer than 16 KiB.
   VW_ERROR_SIGNATURE_MALFORMED = 302,
   // The signing key is empty.
   VW_ERROR_KEY_INVALID = 303,
-  // The signature is valid but the body is not a notification: not a JSON object with
-  // string fields `eventId` and `eventType`.
+  // The signature is valid but the body is not a notification: not a JSON
+  // object with string fields `eventId` and `eventType`.
   VW_ERROR_NOTIFICATION_INVALID = 304,
-  // The notification has no `Authorization` header, but credentials are expected.
+  // The notification has no `Authorization` header, but credentials are
+  // expected.
   VW_ERROR_AUTHORIZATION_MISSING = 305,
-  // The `Authorization` header is not `<scheme> <credentials>`, or is longer than 16 KiB.
+  // The `Authorization` header is not `<scheme> <credentials>`, or is longer
+  // than 16 KiB.
   VW_ERROR_AUTHORIZATION_MALFORMED = 306,
-  // The `Authorization` header has another scheme or other credentials than expected.
+  // The `Authorization` header has another scheme or other credentials than
+  // expected.
   VW_ERROR_AUTHORIZATION_INVALID = 307,
-  // A bug in the library: a panic was caught at the C boundary.
+  // A bug in the library: a panic was caught at the C boundary. Every function
+  // that returns a `vw_result` may return it, except `vw_last_error`.
   VW_ERROR_INTERNAL = 900,
 } vw_result;
 
 // A client of the Visier Webhooks API.
 //
-// Created by `vw_client_new` or `vw_client_from_env` and freed by `vw_client_free`. One
-// handle may be used by many threads at once: the threads share one connection pool and
-// one token. Freeing it while another thread still uses it is undefined behaviour.
+// Created by `vw_client_new` or `vw_client_from_env` and freed by
+// `vw_client_free`. One handle may be used by many threads at once: the
+// threads share one connection pool and one token. Freeing it while another
+// thread still uses it is undefined behaviour.
 typedef struct vw_client vw_client;
 
 // Severity of a log message, and the threshold given to `vw_set_log_callback`.
@@ -119,11 +143,12 @@ typedef int vw_log_level;
 
 // Receives one log message.
 //
-// `user_data` is the pointer given to `vw_set_log_callback`. `level` is `VW_LOG_ERROR` to
-// `VW_LOG_TRACE`. `message` is a NUL-terminated UTF-8 line without a trailing newline, valid
-// only during the call. The callback may run on any thread that calls the library, several
-// at once, so it must be thread-safe; it must not call `vw_set_log_callback`. No message
-// contains an API key, password, token or key value.
+// `user_data` is the pointer given to `vw_set_log_callback`. `level` is
+// `VW_LOG_ERROR` to `VW_LOG_TRACE`. `message` is a NUL-terminated UTF-8 line
+// without a trailing newline, valid only during the call. The callback may run
+// on any thread that calls the library, several at once, so it must be
+// thread-safe. It must not call `vw_set_log_callback`. No message contains an
+// API key, password, token or key value.
 typedef void (*vw_log_callback)(void *user_data,
                                 vw_log_level level,
                                 const char *message);
@@ -150,209 +175,122 @@ typedef void (*vw_log_callback)(void *user_data,
 extern "C" {
 #endif // __cplusplus
 
-// Returns the library's version, such as `"0.1.0"`, as a static NUL-terminated string.
-//
-// Compare it with `VW_VERSION_MAJOR`, `VW_VERSION_MINOR` and `VW_VERSION_PATCH` to detect a
-// header that does not match the library loaded at run time. Never returns NULL; do not free
-// the string. Thread-safe.
-const char *vw_version(void);
-
-// Frees a string returned by this library through a `json_out` argument or `vw_last_error`.
-// NULL is accepted and does nothing.
-//
-// Use only this function for such strings, never `free()`: the library's allocator may not
-// be the C library's. Freeing a string twice, or one that this library did not return, is
-// undefined behaviour.
-void vw_string_free(char *string);
-
-// Copies the calling thread's last error JSON: the error object of the most recent failed
-// call on this thread, in the shape documented for `json_out`.
-//
-// Successful calls do not clear it, and this function does not change it. On success,
-// `*json_out` receives a copy, owned by the caller and freed with `vw_string_free`, or NULL
-// when no call on this thread has failed yet.
-//
-// Returns `VW_OK`, or `VW_ERROR_NULL_ARGUMENT` when `json_out` is NULL.
-vw_result vw_last_error(char **json_out);
-
 // Creates a client from a JSON configuration object.
 //
-// `config_json` is an object with these keys, all optional except as noted. String values
-// that are empty count as unset, and so does `null`:
+// `config_json` is an object with these keys, all optional except as noted.
+// `null` counts as unset, and so does an empty or blank string, except for
+// `caFile`:
 //
-// - `host` (string): API base URL, such as `"https://acme.api.visier.io"`. `http://` is
-//   allowed only to loopback unless `allowInsecureHttp` is true.
-// - `vanity` (string): tenant vanity name. Gives `https://{vanity}.api.visier.io` when
-//   `host` is unset. One of `host` and `vanity` is required.
+// - `host` (string): API base URL, such as `"https://acme.api.visier.io"`.
+//   `http://` is allowed only to loopback unless `allowInsecureHttp` is true.
+// - `vanity` (string): tenant vanity name. Gives
+//   `https://{vanity}.api.visier.io` when `host` is unset. One of `host` and
+//   `vanity` is required.
 // - `apiKey` (string, required): the API key, sent as the `apikey` header.
-// - `username` and `password` (strings): user credentials, exchanged for a security token;
-//   with `clientId` and `clientSecret`, used for the OAuth 2.0 password grant instead.
-// - `securityToken` (string): a ready security token. `accessToken` (string): a ready bearer
-//   token. Either one excludes the other and the credentials above.
-// - `targetTenantId` (string): tenant an administrating tenant acts on. Default: unset.
+// - `username` and `password` (strings): user credentials, exchanged for a
+//   security token.
+// - `clientId` and `clientSecret` (strings): OAuth client. With `username` and
+//   `password`, the OAuth 2.0 password grant is used instead of a security
+//   token.
+// - `securityToken` (string): a ready security token. It excludes
+//   `accessToken` and the credentials above.
+// - `accessToken` (string): a ready bearer token. It excludes `securityToken`
+//   and the credentials above.
+// - `targetTenantId` (string): tenant an administrating tenant acts on.
+//   Default: unset.
 // - `apiVersion` (string): `"v1"` (default) or `"v1beta"`.
-// - `timeoutMs` (positive integer): timeout of one request attempt. Default: 30000.
-// - `connectTimeoutMs` (positive integer): connect timeout. Default: 10000.
-// - `maxResponseBytes` (positive integer): largest response body read. Default: 4194304.
-// - `allowInsecureHttp` (boolean): allow `http://` to a host other than loopback. Default:
-//   false.
-// - `caFile` (string): path of a PEM file whose certificates alone verify the server.
-//   Default: Mozilla's roots, bundled in the library.
-// - `maxAttempts` (positive integer): attempts per call, the first included; 1 turns retries
-//   off. Default: 4.
+// - `timeoutMs` (positive integer): timeout of one request attempt, in
+//   milliseconds. Default: 30000.
+// - `connectTimeoutMs` (positive integer): connect timeout, in milliseconds.
+//   Default: 10000.
+// - `maxResponseBytes` (positive integer): maximum size of a response body, in
+//   bytes. Default: 4194304 (4 MiB).
+// - `allowInsecureHttp` (boolean): allow `http://` to a host other than
+//   loopback. Default: false.
+// - `caFile` (string): path of a PEM file whose certificates alone verify the
+//   server. Default: Mozilla's roots, bundled in the library.
+// - `maxAttempts` (positive integer): attempts per call, the first included,
+//   so 1 turns retries off. Default: 4.
 //
-// Exactly one authentication mode must result, as with `vw_client_from_env`. An unknown key
-// is an error that names it. No request is sent: tokens are fetched on the first call.
+// Exactly one authentication mode must result, as with `vw_client_from_env`.
+// An unknown key is an error that names it. No request is sent: tokens are
+// fetched on the first operation.
 //
-// On success, `*client_out` receives a new handle, owned by the caller and freed with
-// `vw_client_free`. On failure `*client_out` is left unchanged and the error JSON is
-// available from `vw_last_error`. `config_json` is only read during the call.
+// On success, `*client_out` receives a new handle, owned by the caller and
+// freed with `vw_client_free`. On failure, `*client_out` is left unchanged and
+// the error JSON is available from `vw_last_error`. `config_json` is only read
+// during the call.
 //
-// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `config_json` or `client_out` is NULL;
-// `VW_ERROR_INVALID_UTF8`; `VW_ERROR_INPUT_TOO_LARGE` beyond 256 KiB;
-// `VW_ERROR_INVALID_JSON`; `VW_ERROR_INVALID_CONFIG` for a missing, unknown, mistyped or
-// contradictory setting, or an unreadable `caFile`.
-vw_result vw_client_new(const char *config_json,
-                        vw_client **client_out);
+// Returns `VW_OK`, or else:
+// - `VW_ERROR_NULL_ARGUMENT` when `config_json` or `client_out` is NULL.
+// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` (beyond 256 KiB) or
+//   `VW_ERROR_INVALID_JSON` for `config_json`.
+// - `VW_ERROR_INVALID_CONFIG` for a missing, unknown, mistyped or
+//   contradictory setting, or an unreadable or invalid `caFile`.
+vw_result vw_client_new(const char *config_json, vw_client **client_out);
 
 // Creates a client from the `VISIER_*` environment variables.
 //
-// The variables are `VISIER_HOST` or `VISIER_VANITY`, `VISIER_APIKEY` (required),
-// `VISIER_USERNAME` and `VISIER_PASSWORD`, `VISIER_CLIENT_ID` and `VISIER_CLIENT_SECRET`
-// (OAuth 2.0 password grant), `VISIER_SECURITY_TOKEN`, `VISIER_ACCESS_TOKEN`,
-// `VISIER_TARGET_TENANT_ID`, `VISIER_API_VERSION` (`v1` or `v1beta`) and
-// `VISIER_ALLOW_INSECURE_HTTP` (`true` or `false`). Empty variables count as unset, and
-// exactly one authentication mode must result. No request is sent.
+// The variables are:
+// - `VISIER_HOST` or `VISIER_VANITY`.
+// - `VISIER_APIKEY` (required).
+// - `VISIER_USERNAME` and `VISIER_PASSWORD`.
+// - `VISIER_CLIENT_ID` and `VISIER_CLIENT_SECRET` (OAuth 2.0 password grant).
+// - `VISIER_SECURITY_TOKEN` or `VISIER_ACCESS_TOKEN`.
+// - `VISIER_TARGET_TENANT_ID`.
+// - `VISIER_API_VERSION`: `v1` or `v1beta`.
+// - `VISIER_ALLOW_INSECURE_HTTP`: `true`, `false`, `1`, `0`, `yes` or `no`.
 //
-// On success, `*client_out` receives a new handle, owned by the caller and freed with
-// `vw_client_free`. On failure `*client_out` is left unchanged and the error JSON is
-// available from `vw_last_error`.
+// Each has the meaning of the matching key of `vw_client_new`. Empty or blank
+// variables count as unset, and exactly one authentication mode must result.
+// The other settings of `vw_client_new` keep their defaults. No request is
+// sent.
 //
-// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client_out` is NULL;
-// `VW_ERROR_INVALID_CONFIG` naming the variable that is missing, invalid or contradicts
-// another.
+// On success, `*client_out` receives a new handle, owned by the caller and
+// freed with `vw_client_free`. On failure, `*client_out` is left unchanged and
+// the error JSON is available from `vw_last_error`.
+//
+// Returns `VW_OK`, or else:
+// - `VW_ERROR_NULL_ARGUMENT` when `client_out` is NULL.
+// - `VW_ERROR_INVALID_CONFIG` naming the variable that is missing, invalid or
+//   contradicts another.
 vw_result vw_client_from_env(vw_client **client_out);
 
 // Frees a client handle. NULL is accepted and does nothing.
 //
-// The handle must come from `vw_client_new` or `vw_client_from_env`, must not be used by any
-// thread afterwards, and must not be freed twice.
+// The handle must come from `vw_client_new` or `vw_client_from_env`, must not
+// be used by any thread afterwards, and must not be freed twice.
 void vw_client_free(vw_client *client);
-
-// Sets the function that receives this library's log messages of `level` and more severe.
-//
-// `level` is `VW_LOG_OFF` to `VW_LOG_TRACE`. A NULL `callback` or `VW_LOG_OFF` stops the
-// messages. `user_data` is passed to every call of the callback and is never read or freed by
-// the library; it must stay valid until the callback is replaced. A callback call already
-// running on another thread may still finish after this function returns.
-//
-// The first call installs the library's logger in the process's Rust `log` facade, which
-// admits one logger per process; it fails when a Rust program linked with this library
-// installed its own. Thread-safe.
-//
-// Returns `VW_OK`; `VW_ERROR_INVALID_ARGUMENT` for a level outside 0 to 5;
-// `VW_ERROR_INVALID_CONFIG` when another logger is installed in the process.
-vw_result vw_set_log_callback(vw_log_callback callback,
-                              vw_log_level level,
-                              void *user_data);
-
-// Verifies the signature of a notification and returns its event JSON.
-//
-// `body` and `body_len` are the request body exactly as received, before any parsing; it may
-// contain NUL bytes and needs no terminator. NULL is accepted when `body_len` is 0.
-// `signature_header` is the NUL-terminated value of the `x-visier-signature` header, or NULL
-// when the request has none. `key` and `key_len` are the value of the encryption key that
-// the webhook's `keyName` names, as `vw_generate_key` returned it in `"key"`, without a
-// terminator. No argument is kept after the call.
-//
-// The signature is HMAC-SHA256 over the body bytes, keyed with the bytes of the key value,
-// and sent as 64 hexadecimal digits or as 44 characters of base64. Visier does not document
-// the scheme: this is the library's reading, and the emulator signs the same way. Spaces and
-// tabs around the header value are ignored. The digests are compared in constant time.
-//
-// On success, `*json_out` receives the event in the spelling of the subscription API:
-// `{"timestamp": "...", "eventId": "...", "eventType": "jobResultSuccess", "event":
-// {...}}`, where `eventType` is normalized (`ALERT_NOTIFICATION` becomes
-// `alertNotification`), a job's `jobid` becomes `jobId`, and other fields are kept as
-// received. On failure it receives the error JSON, whose message contains neither the key
-// nor the signature. Either string is owned by the caller and freed with `vw_string_free`.
-// Thread-safe.
-//
-// Present only when the library is built with the Cargo feature `verify`, which is on by
-// default.
-//
-// Returns `VW_OK` when every check passes, or else the code of the first failed check. The
-// checks run in this order, so the body is parsed only after its signature is verified:
-// - `VW_ERROR_NULL_ARGUMENT` when `json_out` is NULL, or `body` or `key` is NULL with a
-//   nonzero length.
-// - `VW_ERROR_KEY_INVALID` when `key_len` is 0.
-// - `VW_ERROR_SIGNATURE_MISSING` when `signature_header` is NULL.
-// - `VW_ERROR_SIGNATURE_MALFORMED` when the header is not a digest in the scheme above, or
-//   is longer than 16 KiB.
-// - `VW_ERROR_SIGNATURE_INVALID` when the digest does not match.
-// - `VW_ERROR_NOTIFICATION_INVALID` when the signature is valid but the body is not a
-//   notification.
-vw_result vw_verify_notification(const uint8_t *body,
-                                 size_t body_len,
-                                 const char *signature_header,
-                                 const uint8_t *key,
-                                 size_t key_len,
-                                 char **json_out);
-
-// Checks the `Authorization` header of a notification against the webhook's credentials.
-//
-// `authorization_header` is the NUL-terminated value of the `Authorization` header, or NULL
-// when the request has none. `expected_json` is the credentials configured on the webhook,
-// as a JSON object: `{"username": "...", "password": "..."}` for `Basic`, or
-// `{"accessToken": "..."}` for `Bearer`. A `null` or empty value counts as unset. Neither
-// string is kept after the call.
-//
-// The scheme name matches case-insensitively and spaces and tabs around the value are
-// ignored. Basic credentials must be standard base64 with `=` padding of exactly
-// `username:password`. The credentials are compared in time that does not depend on where
-// they first differ. Check this header before the signature, with `vw_verify_notification`.
-//
-// On failure, `vw_last_error` returns the error JSON, whose message contains no
-// credentials. Thread-safe.
-//
-// Returns `VW_OK` when the credentials match, or else one of these codes:
-// - `VW_ERROR_NULL_ARGUMENT` when `expected_json` is NULL.
-// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` (beyond 256 KiB) or
-//   `VW_ERROR_INVALID_JSON` for `expected_json`.
-// - `VW_ERROR_INVALID_ARGUMENT` when `expected_json` is not one of the two shapes above or
-//   has another key.
-// - `VW_ERROR_AUTHORIZATION_MISSING` when `authorization_header` is NULL.
-// - `VW_ERROR_AUTHORIZATION_MALFORMED` when the header is not `<scheme> <credentials>`, or
-//   is longer than 16 KiB.
-// - `VW_ERROR_AUTHORIZATION_INVALID` for another scheme or other credentials.
-vw_result vw_verify_authorization(const char *authorization_header,
-                                  const char *expected_json);
 
 // Lists the webhooks (`GET /v1/op/webhooks`).
 //
-// `is_active` is -1 for no filter, 1 for active webhooks only, 0 to send `isActive=false`.
-// `event` is NULL for no filter, or an event type such as `"jobResultSuccess"` to list only
-// webhooks listening for it (at most 4 KiB).
+// `is_active` is -1 for no filter, 1 for active webhooks only, 0 to send
+// `isActive=false`. `event` is NULL for no filter, or an event type such as
+// `"jobResultSuccess"` to list only webhooks listening for it (at most 4 KiB).
 //
-// On success, `*json_out` receives the API's answer, `{"webhooks": [{"webhookId": ...,
-// "details": {...}, "credentialReference": ...}, ...]}`. On failure it receives the error
-// JSON. Either string is owned by the caller and freed with `vw_string_free`.
+// On success, `*json_out` receives the API's response,
+// `{"webhooks": [{"webhookId": ..., "details": {...}, "credentialReference":
+// ...}, ...]}`. On failure, it receives the error JSON. Either string is owned
+// by the caller and freed with `vw_string_free`.
 //
-// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client` or `json_out` is NULL;
-// `VW_ERROR_INVALID_ARGUMENT` when `is_active` is not -1, 0 or 1; `VW_ERROR_INVALID_UTF8`
-// and `VW_ERROR_INPUT_TOO_LARGE` for `event`; an API error (100 to 104) or a transport
-// error (200 to 206).
+// Returns `VW_OK`, or else:
+// - `VW_ERROR_NULL_ARGUMENT` when `client` or `json_out` is NULL.
+// - `VW_ERROR_INVALID_ARGUMENT` when `is_active` is not -1, 0 or 1.
+// - `VW_ERROR_INVALID_UTF8` or `VW_ERROR_INPUT_TOO_LARGE` for `event`.
+// - An API error (100 to 104) or a transport error (200 to 206).
 vw_result vw_list_webhooks(const vw_client *client,
                            int is_active,
                            const char *event,
                            char **json_out);
 
-// Lists the active status and events of the webhooks (`GET /v1/op/webhooks-status`).
+// Lists the active status and events of the webhooks
+// (`GET /v1/op/webhooks-status`).
 //
-// Filters as for `vw_list_webhooks`. On success, `*json_out` receives the API's answer,
-// `{"webhooks": [{"webhookId": ..., "details": {"isActive": ..., "events": [...]}}, ...]}`.
-// On failure it receives the error JSON. Either string is owned by the caller and freed with
-// `vw_string_free`.
+// `is_active` and `event` filter as for `vw_list_webhooks`. On success,
+// `*json_out` receives the API's response,
+// `{"webhooks": [{"webhookId": ..., "details": {"isActive": ..., "events":
+// [...]}}, ...]}`. On failure, it receives the error JSON. Either string is
+// owned by the caller and freed with `vw_string_free`.
 //
 // Returns the codes of `vw_list_webhooks`.
 vw_result vw_list_webhook_statuses(const vw_client *client,
@@ -360,78 +298,101 @@ vw_result vw_list_webhook_statuses(const vw_client *client,
                                    const char *event,
                                    char **json_out);
 
-// Returns one webhook (`GET /v1/op/webhooks/{webhook_id}`).
+// Fetches one webhook (`GET /v1/op/webhooks/{webhook_id}`).
 //
-// `webhook_id` (at most 4 KiB) is percent-encoded as one path segment. On success,
-// `*json_out` receives the webhook, `{"webhookId": ..., "details": {"targetUrl": ...,
-// "isActive": ..., "events": [{"eventType": ...}], "keyName": ..., "displayName": ...},
-// "credentialReference": ...}`. On failure it receives the error JSON. Either string is
-// owned by the caller and freed with `vw_string_free`.
+// `webhook_id` (at most 4 KiB) is percent-encoded as one path segment. On
+// success, `*json_out` receives the webhook,
+// `{"webhookId": ..., "details": {"targetUrl": ..., "isActive": ..., "events":
+// [{"eventType": ...}], "keyName": ..., "displayName": ...},
+// "credentialReference": ...}`. On failure, it receives the error JSON. Either
+// string is owned by the caller and freed with `vw_string_free`.
 //
-// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client`, `webhook_id` or `json_out` is
-// NULL; `VW_ERROR_INVALID_UTF8`; `VW_ERROR_INPUT_TOO_LARGE`; `VW_ERROR_INVALID_ARGUMENT` for
-// an empty id, `.` or `..`; `VW_ERROR_NOT_FOUND` when no such webhook exists; another API
-// error (100 to 104) or a transport error (200 to 206).
+// Returns `VW_OK`, or else:
+// - `VW_ERROR_NULL_ARGUMENT` when `client`, `webhook_id` or `json_out` is
+//   NULL.
+// - `VW_ERROR_INVALID_UTF8` or `VW_ERROR_INPUT_TOO_LARGE` for `webhook_id`.
+// - `VW_ERROR_INVALID_ARGUMENT` when `webhook_id` is empty, `.` or `..`.
+// - `VW_ERROR_NOT_FOUND` when no such webhook exists.
+// - Another API error (100 to 104) or a transport error (200 to 206).
 vw_result vw_get_webhook(const vw_client *client,
                          const char *webhook_id,
                          char **json_out);
 
 // Creates a webhook (`POST /v1/op/webhooks`).
 //
-// `request_json` (at most 256 KiB) is the API's `WebhookRequestDTO`, sent as given:
-// `{"details": {"targetUrl": ..., "isActive": false, "events": [{"eventType": ...}],
-// "keyName": ..., "displayName": ...}, "credentials": {"basicAuth": {"username": ...,
-// "password": ...}}}` or `"credentials": {"accessToken": ...}`. Visier requires `isActive`
-// to be false on creation. On success, `*json_out` receives the new webhook, as
-// `vw_get_webhook` returns it; on failure, the error JSON. Either string is owned by the
-// caller and freed with `vw_string_free`.
+// `request_json` (at most 256 KiB) is the API's `WebhookRequestDTO`, sent as
+// given: `{"details": {...}, "credentials": {...}}`. `details` has the fields
+// that `vw_get_webhook` returns,
+// `{"targetUrl": ..., "isActive": false, "events": [{"eventType": ...}],
+// "keyName": ..., "displayName": ...}`, and Visier requires `isActive` to be
+// false on creation. `credentials` is
+// `{"basicAuth": {"username": ..., "password": ...}}` or
+// `{"accessToken": ...}`.
 //
-// The request is never sent twice once it may have reached the server, so a failure after
-// that returns `VW_ERROR_OUTCOME_UNKNOWN`: list the webhooks before trying again.
+// On success, `*json_out` receives the new webhook, as `vw_get_webhook`
+// returns it. On failure, it receives the error JSON. Either string is owned
+// by the caller and freed with `vw_string_free`.
 //
-// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client`, `request_json` or `json_out` is
-// NULL; `VW_ERROR_INVALID_UTF8`; `VW_ERROR_INPUT_TOO_LARGE`; `VW_ERROR_INVALID_JSON`; an API
-// error (100 to 104, `VW_ERROR_API` for a rejected definition) or a transport error (200 to
-// 206).
+// The request is never sent twice once it may have reached the server, so a
+// failure after that returns `VW_ERROR_OUTCOME_UNKNOWN`: list the webhooks
+// before trying again.
+//
+// Returns `VW_OK`, or else:
+// - `VW_ERROR_NULL_ARGUMENT` when `client`, `request_json` or `json_out` is
+//   NULL.
+// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` or
+//   `VW_ERROR_INVALID_JSON` for `request_json`.
+// - An API error (100 to 104, `VW_ERROR_API` for a rejected definition) or a
+//   transport error (200 to 206).
 vw_result vw_create_webhook(const vw_client *client,
                             const char *request_json,
                             char **json_out);
 
 // Replaces a webhook's whole definition (`PUT /v1/op/webhooks/{webhook_id}`).
 //
-// `webhook_json` (at most 256 KiB) is the whole webhook, `{"webhookId": ..., "details":
-// {...}}`, sent as given. Any field left out of `details` is REMOVED from the webhook, so
-// change a webhook by read-modify-write: get it with `vw_get_webhook`, edit that JSON, and
-// send all of it back. Credentials are not changed by this call; use
-// `vw_update_credentials`. On success, `*json_out` receives the updated webhook; on failure,
-// the error JSON. Either string is owned by the caller and freed with `vw_string_free`.
+// `webhook_json` (at most 256 KiB) is the whole webhook,
+// `{"webhookId": ..., "details": {...}}`, sent as given. Any field left out of
+// `details` is REMOVED from the webhook, so change a webhook by
+// read-modify-write: get it with `vw_get_webhook`, edit that JSON, and send
+// all of it back. Credentials are not changed by this call. Use
+// `vw_update_credentials` for them. On success, `*json_out` receives the
+// updated webhook. On failure, it receives the error JSON. Either string is
+// owned by the caller and freed with `vw_string_free`.
 //
-// Returns the codes of `vw_get_webhook`, and `VW_ERROR_INVALID_JSON` when `webhook_json`
-// does not parse.
+// Returns the codes of `vw_get_webhook`, and also:
+// - `VW_ERROR_NULL_ARGUMENT` when `webhook_json` is NULL.
+// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` or
+//   `VW_ERROR_INVALID_JSON` for `webhook_json`.
 vw_result vw_update_webhook(const vw_client *client,
                             const char *webhook_id,
                             const char *webhook_json,
                             char **json_out);
 
-// Replaces a webhook's credentials (`PUT /v1/op/webhooks/{webhook_id}/credentials`).
+// Replaces a webhook's credentials
+// (`PUT /v1/op/webhooks/{webhook_id}/credentials`).
 //
-// `credentials_json` (at most 256 KiB) is `{"basicAuth": {"username": ..., "password":
-// ...}}` or `{"accessToken": ...}`, sent as given. The credentials are never returned: on
-// success, `*json_out` receives the webhook with a new `credentialReference`; on failure,
-// the error JSON. Either string is owned by the caller and freed with `vw_string_free`.
+// `credentials_json` (at most 256 KiB) is
+// `{"basicAuth": {"username": ..., "password": ...}}` or
+// `{"accessToken": ...}`, sent as given. The credentials are never returned:
+// on success, `*json_out` receives the webhook with a new
+// `credentialReference`. On failure, it receives the error JSON. Either string
+// is owned by the caller and freed with `vw_string_free`.
 //
-// Returns the codes of `vw_get_webhook`, and `VW_ERROR_INVALID_JSON` when
-// `credentials_json` does not parse.
+// Returns the codes of `vw_get_webhook`, and also:
+// - `VW_ERROR_NULL_ARGUMENT` when `credentials_json` is NULL.
+// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` or
+//   `VW_ERROR_INVALID_JSON` for `credentials_json`.
 vw_result vw_update_credentials(const vw_client *client,
                                 const char *webhook_id,
                                 const char *credentials_json,
                                 char **json_out);
 
-// Removes a webhook's credentials (`DELETE /v1/op/webhooks/{webhook_id}/credentials`).
+// Removes a webhook's credentials
+// (`DELETE /v1/op/webhooks/{webhook_id}/credentials`).
 //
-// On success, `*json_out` receives the webhook, whose `credentialReference` is now `""`; on
-// failure, the error JSON. Either string is owned by the caller and freed with
-// `vw_string_free`.
+// On success, `*json_out` receives the webhook, whose `credentialReference` is
+// now `""`. On failure, it receives the error JSON. Either string is owned by
+// the caller and freed with `vw_string_free`.
 //
 // Returns the codes of `vw_get_webhook`.
 vw_result vw_delete_credentials(const vw_client *client,
@@ -440,27 +401,31 @@ vw_result vw_delete_credentials(const vw_client *client,
 
 // Deletes a webhook (`DELETE /v1/op/webhooks/{webhook_id}`).
 //
-// On success, `*json_out` receives the webhook's last definition; on failure, the error
-// JSON. Either string is owned by the caller and freed with `vw_string_free`.
+// On success, `*json_out` receives the webhook's last definition. On failure,
+// it receives the error JSON. Either string is owned by the caller and freed
+// with `vw_string_free`.
 //
 // Returns the codes of `vw_get_webhook`.
 vw_result vw_delete_webhook(const vw_client *client,
                             const char *webhook_id,
                             char **json_out);
 
-// Sends a test event to a webhook's target URL (`POST /v1/op/webhooks/{webhook_id}/testEvent`).
+// Sends a test event to a webhook's target URL
+// (`POST /v1/op/webhooks/{webhook_id}/testEvent`).
 //
-// `event_type` (at most 4 KiB) is an event type such as `"jobResultSuccess"`; the body sent
-// is `{"eventType": event_type}`. On success, `*json_out` receives what the receiver
-// answered, `{"statusCode": ..., "message": ..., "messageId": ..., "eventId": ...}`; on
-// failure, the error JSON. Either string is owned by the caller and freed with
-// `vw_string_free`.
+// `event_type` (at most 4 KiB) is an event type such as `"jobResultSuccess"`,
+// and the body sent is `{"eventType": event_type}`. On success, `*json_out`
+// receives the receiver's response as the API reports it,
+// `{"statusCode": ..., "message": ..., "messageId": ..., "eventId": ...}`. On
+// failure, it receives the error JSON. Either string is owned by the caller
+// and freed with `vw_string_free`.
 //
-// The request is never sent twice once it may have reached the server, so a failure after
-// that returns `VW_ERROR_OUTCOME_UNKNOWN`.
+// The request is never sent twice once it may have reached the server, so a
+// failure after that returns `VW_ERROR_OUTCOME_UNKNOWN`.
 //
-// Returns the codes of `vw_get_webhook`; `VW_ERROR_NULL_ARGUMENT` also when `event_type` is
-// NULL.
+// Returns the codes of `vw_get_webhook`, and also:
+// - `VW_ERROR_NULL_ARGUMENT` when `event_type` is NULL.
+// - `VW_ERROR_INVALID_UTF8` or `VW_ERROR_INPUT_TOO_LARGE` for `event_type`.
 vw_result vw_send_test_event(const vw_client *client,
                              const char *webhook_id,
                              const char *event_type,
@@ -468,15 +433,21 @@ vw_result vw_send_test_event(const vw_client *client,
 
 // Generates an encryption key (`POST /v1alpha/admin/encryption-keys`).
 //
-// `request_json` (at most 256 KiB) is `{"keyName": ..., "algorithm": "HmacSHA256",
-// "expiryDate": ...}`, sent as given; `keyName` has 6 to 36 letters, digits and dashes, and
-// `expiryDate` is optional. On success, `*json_out` receives the new key, value included:
-// this is the only time the API returns the value, so store it to verify notification
-// signatures, and wipe the string before freeing it if your policy asks so. On failure it
-// receives the error JSON. Either string is owned by the caller and freed with
-// `vw_string_free`.
+// `request_json` (at most 256 KiB) is
+// `{"keyName": ..., "algorithm": "HmacSHA256", "expiryDate": ...}`, sent as
+// given. `keyName` has 6 to 36 letters, digits and dashes, and `expiryDate` is
+// optional. `vw_verify_notification` checks HMAC-SHA256 signatures only.
 //
-// Like a create, the request is never sent twice once it may have reached the server.
+// On success, `*json_out` receives the new key, value included:
+// `{"detail": {"keyName": ..., "algorithm": ..., ...}, "key": "..."}`. This is
+// the only time the API returns the value, so store it to verify notification
+// signatures, and overwrite the string before freeing it if your security
+// policy requires it. On failure, it receives the error JSON. Either string is
+// owned by the caller and freed with `vw_string_free`.
+//
+// Like a create, the request is never sent twice once it may have reached the
+// server, so a failure after that returns `VW_ERROR_OUTCOME_UNKNOWN`: list the
+// keys before trying again.
 //
 // Returns the codes of `vw_create_webhook`.
 vw_result vw_generate_key(const vw_client *client,
@@ -485,36 +456,173 @@ vw_result vw_generate_key(const vw_client *client,
 
 // Lists the tenant's encryption keys (`GET /v1alpha/admin/encryption-keys`).
 //
-// On success, `*json_out` receives the API's answer, the keys' names, algorithms and dates
-// but never their values; on failure, the error JSON. Either string is owned by the caller
-// and freed with `vw_string_free`.
+// On success, `*json_out` receives the API's response,
+// `{"keyDetails": [{"keyName": ..., "algorithm": ..., "generatedBy": ...,
+// "dateGenerated": ..., "expiryDate": ...}, ...]}`: the keys' names,
+// algorithms and dates, but never their values. On failure, it receives the
+// error JSON. Either string is owned by the caller and freed with
+// `vw_string_free`.
 //
-// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client` or `json_out` is NULL; an API
-// error (100 to 104) or a transport error (200 to 206).
-vw_result vw_list_keys(const vw_client *client,
-                       char **json_out);
+// Returns `VW_OK`, or else:
+// - `VW_ERROR_NULL_ARGUMENT` when `client` or `json_out` is NULL.
+// - An API error (100 to 104) or a transport error (200 to 206).
+vw_result vw_list_keys(const vw_client *client, char **json_out);
 
-// Deletes an encryption key by name (`DELETE /v1alpha/admin/encryption-keys/{key_name}`).
+// Deletes an encryption key by name
+// (`DELETE /v1alpha/admin/encryption-keys/{key_name}`).
 //
-// `key_name` (at most 4 KiB) is percent-encoded as one path segment. On success, `*json_out`
-// receives the API's answer naming the deleted key; on failure, the error JSON. Either
-// string is owned by the caller and freed with `vw_string_free`.
+// `key_name` (at most 4 KiB) is percent-encoded as one path segment. On
+// success, `*json_out` receives the API's response naming the deleted key,
+// `{"keyName": ...}`. On failure, it receives the error JSON. Either string is
+// owned by the caller and freed with `vw_string_free`.
 //
-// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client`, `key_name` or `json_out` is NULL;
-// `VW_ERROR_INVALID_UTF8`; `VW_ERROR_INPUT_TOO_LARGE`; `VW_ERROR_INVALID_ARGUMENT` for an
-// empty name, `.` or `..`; `VW_ERROR_NOT_FOUND`; another API error (100 to 104) or a
-// transport error (200 to 206).
+// Returns `VW_OK`, or else:
+// - `VW_ERROR_NULL_ARGUMENT` when `client`, `key_name` or `json_out` is NULL.
+// - `VW_ERROR_INVALID_UTF8` or `VW_ERROR_INPUT_TOO_LARGE` for `key_name`.
+// - `VW_ERROR_INVALID_ARGUMENT` when `key_name` is empty, `.` or `..`.
+// - `VW_ERROR_NOT_FOUND` when no such key exists.
+// - Another API error (100 to 104) or a transport error (200 to 206).
 vw_result vw_delete_key(const vw_client *client,
                         const char *key_name,
                         char **json_out);
 
-// Returns a static, NUL-terminated description of a result code, such as `"not found"` for
-// `VW_ERROR_NOT_FOUND`.
+// Verifies the signature of a notification and returns its event JSON.
 //
-// Takes a plain integer so that any number is safe to pass: a number that is not a
-// `vw_result` returns `"unknown result code"`. Never returns NULL. The string is owned by the
-// library and lives as long as the process: do not free it. Thread-safe.
+// `body` and `body_len` give the request body exactly as received, before any
+// parsing. The body may contain NUL bytes and needs no terminator. NULL is
+// accepted when `body_len` is 0. `signature_header` is the NUL-terminated
+// value of the `x-visier-signature` header, or NULL when the request has none.
+// `key` and `key_len` give the value of the encryption key that the webhook's
+// `keyName` names, as `vw_generate_key` returned it in `"key"`, without a
+// terminator. No argument is kept after the call.
+//
+// The signature is HMAC-SHA256 over the body bytes, keyed with the bytes of
+// the key value, and sent as 64 hexadecimal digits or as 44 characters of
+// base64. Visier does not document the scheme, so this is the library's
+// interpretation, and the project's emulator (`visier-webhooks-emulator`)
+// signs the same way. Spaces and tabs around the header value are ignored. The
+// digests are compared in constant time.
+//
+// On success, `*json_out` receives the event,
+// `{"timestamp": "...", "eventId": "...", "eventType": "jobResultSuccess",
+// "event": {...}}`, with names spelled as in a webhook's `events`: `eventType`
+// is normalized (`ALERT_NOTIFICATION` becomes `alertNotification`), a job's
+// `jobid` becomes `jobId`, a numeric `timestamp` becomes a string, and other
+// fields are kept as received. On failure, it receives the error JSON, whose
+// message contains neither the key nor the signature. Either string is owned
+// by the caller and freed with `vw_string_free`. Thread-safe.
+//
+// Present only when the library is built with the Cargo feature `verify`,
+// which is on by default.
+//
+// Returns `VW_OK` when every check passes, or else the code of the first
+// failed check. The checks run in this order, so the body is parsed only after
+// its signature is verified:
+// - `VW_ERROR_NULL_ARGUMENT` when `json_out` is NULL, or `body` or `key` is
+//   NULL with a nonzero length. `VW_ERROR_INVALID_ARGUMENT` when `body_len` or
+//   `key_len` is larger than `PTRDIFF_MAX`.
+// - `VW_ERROR_KEY_INVALID` when `key_len` is 0.
+// - `VW_ERROR_SIGNATURE_MISSING` when `signature_header` is NULL.
+// - `VW_ERROR_SIGNATURE_MALFORMED` when the header is not a digest in the
+//   scheme above, or is longer than 16 KiB.
+// - `VW_ERROR_SIGNATURE_INVALID` when the digest does not match.
+// - `VW_ERROR_NOTIFICATION_INVALID` when the signature is valid but the body
+//   is not a notification.
+vw_result vw_verify_notification(const uint8_t *body,
+                                 size_t body_len,
+                                 const char *signature_header,
+                                 const uint8_t *key,
+                                 size_t key_len,
+                                 char **json_out);
+
+// Checks the `Authorization` header of a notification against the webhook's
+// credentials.
+//
+// `authorization_header` is the NUL-terminated value of the `Authorization`
+// header, or NULL when the request has none. `expected_json` is the
+// credentials configured on the webhook, as a JSON object:
+// `{"username": "...", "password": "..."}` for `Basic`, or
+// `{"accessToken": "..."}` for `Bearer`. A `null` or empty value counts as
+// unset. Neither string is kept after the call.
+//
+// The scheme name matches case-insensitively, and spaces and tabs around the
+// value are ignored. Basic credentials must be exactly `username:password` in
+// standard base64 with `=` padding. The credentials are compared in time that
+// does not depend on where they first differ. Check this header first, then
+// the signature with `vw_verify_notification`.
+//
+// On failure, `vw_last_error` returns the error JSON, whose message contains
+// no credentials. Thread-safe.
+//
+// Returns `VW_OK` when the credentials match, or else:
+// - `VW_ERROR_NULL_ARGUMENT` when `expected_json` is NULL.
+// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` (beyond 256 KiB) or
+//   `VW_ERROR_INVALID_JSON` for `expected_json`.
+// - `VW_ERROR_INVALID_ARGUMENT` when `expected_json` is not one of the two
+//   shapes above or has another key.
+// - `VW_ERROR_AUTHORIZATION_MISSING` when `authorization_header` is NULL.
+// - `VW_ERROR_AUTHORIZATION_MALFORMED` when the header is not
+//   `<scheme> <credentials>`, or is longer than 16 KiB.
+// - `VW_ERROR_AUTHORIZATION_INVALID` for another scheme or other credentials.
+vw_result vw_verify_authorization(const char *authorization_header,
+                                  const char *expected_json);
+
+// Returns a static, NUL-terminated description of a result code, such as
+// `"not found"` for `VW_ERROR_NOT_FOUND`.
+//
+// Takes a plain integer so that any number is safe to pass: a number that is
+// not a `vw_result` gives `"unknown result code"`. Never returns NULL. The
+// string is owned by the library and lives as long as the process: do not free
+// it. Thread-safe.
 const char *vw_result_text(int result);
+
+// Copies the calling thread's last error JSON: the error object of the most
+// recent failed call on this thread, in the shape described at the top of this
+// header.
+//
+// Successful calls do not clear it, and this function does not change it. On
+// success, `*json_out` receives a copy, owned by the caller and freed with
+// `vw_string_free`, or NULL when no call on this thread has failed yet.
+//
+// Returns `VW_OK`, or `VW_ERROR_NULL_ARGUMENT` when `json_out` is NULL.
+vw_result vw_last_error(char **json_out);
+
+// Frees a string returned by this library through a `json_out` argument or
+// `vw_last_error`. NULL is accepted and does nothing.
+//
+// Use only this function for such strings, never `free()`, because the
+// library's allocator may not be the C library's. Freeing a string twice, or
+// one that this library did not return, is undefined behaviour.
+void vw_string_free(char *string);
+
+// Returns the library's version, such as `"0.1.0"`, as a static NUL-terminated
+// string.
+//
+// Compare it with `VW_VERSION_MAJOR`, `VW_VERSION_MINOR` and
+// `VW_VERSION_PATCH` to detect a header that does not match the library loaded
+// at run time. Never returns NULL. The string is owned by the library: do not
+// free it. Thread-safe.
+const char *vw_version(void);
+
+// Sets the function that receives this library's log messages of `level` and
+// more severe.
+//
+// `level` is `VW_LOG_OFF` to `VW_LOG_TRACE`. A NULL `callback` or `VW_LOG_OFF`
+// stops the messages. `user_data` is passed to every call of the callback and
+// is never read or freed by the library. It must stay valid until the callback
+// is replaced. A callback call already running on another thread may still
+// finish after this function returns.
+//
+// The first call installs the library's logger in the process's Rust `log`
+// facade, which admits one logger per process. It fails when a Rust program
+// linked with this library installed its own. Thread-safe.
+//
+// Returns `VW_OK`, or else:
+// - `VW_ERROR_INVALID_ARGUMENT` for a level outside 0 to 5.
+// - `VW_ERROR_INVALID_CONFIG` when another logger is installed in the process.
+vw_result vw_set_log_callback(vw_log_callback callback,
+                              vw_log_level level,
+                              void *user_data);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -17,6 +17,11 @@ const SECURE_TOKEN_PATH: &str = "/v1/admin/visierSecureToken";
 const OAUTH_TOKEN_PATH: &str = "/v1/auth/oauth2/token";
 /// Maximum time before expiry at which an OAuth token is renewed.
 const MAX_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
+/// Longest token lifetime believed: a larger `expires_in` is read as this, so the arithmetic
+/// on instants cannot overflow.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// Wait before trying again after a renewal failed while the token was still valid.
+const RENEWAL_RETRY_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The header that carries a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +36,15 @@ struct Token {
     carrier: Carrier,
     /// When to renew: some time before `expires_in` runs out. `None` when unknown.
     renew_at: Option<Instant>,
+    /// When `expires_in` runs out. `None` when unknown.
+    expires_at: Option<Instant>,
     refresh_token: Option<Secret>,
+}
+
+impl Token {
+    fn is_valid_at(&self, now: Instant) -> bool {
+        self.expires_at.is_none_or(|at| now < at)
+    }
 }
 
 #[derive(Default)]
@@ -39,6 +52,8 @@ struct State {
     token: Option<Token>,
     /// Counts tokens fetched, so that a 401 invalidates only the token the call used.
     generation: u64,
+    /// When the last fetch failed, and its error.
+    last_failure: Option<(Instant, Error)>,
 }
 
 /// A token header for one request, and the generation it came from.
@@ -48,7 +63,8 @@ pub(crate) struct Credential {
 }
 
 /// Token cache of one client. The mutex is held while a token is fetched, so threads that
-/// need a token at the same time wait for one fetch instead of each sending their own.
+/// need a token at the same time wait for one fetch instead of each sending their own. When
+/// that fetch fails, the threads that waited for it return its error instead of repeating it.
 pub(crate) struct Tokens {
     auth: Auth,
     vanity: Option<String>,
@@ -98,30 +114,69 @@ impl Tokens {
             Auth::UsernamePassword { .. } | Auth::OAuthPassword { .. } => {}
         }
 
+        let arrived = Instant::now();
         let mut state = self
             .state
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
+        let now = Instant::now();
         let due = match &state.token {
             None => true,
-            Some(token) => token.renew_at.is_some_and(|at| Instant::now() >= at),
+            Some(token) => token.renew_at.is_some_and(|at| now >= at),
         };
         if due {
-            let refresh = state
+            let still_valid = state
+                .token
+                .as_ref()
+                .is_some_and(|token| token.is_valid_at(now));
+            if !still_valid {
+                if let Some((failed_at, error)) = &state.last_failure {
+                    if *failed_at >= arrived {
+                        // Another thread's fetch failed while this one waited for it.
+                        return Err(error.clone());
+                    }
+                }
+            }
+            let previous_refresh = state
                 .token
                 .as_ref()
                 .and_then(|token| token.refresh_token.clone());
-            let fresh = match refresh {
+            let result = match &previous_refresh {
                 Some(refresh) => self
-                    .refresh_oauth(transport, base_headers, &refresh)
+                    .refresh_oauth(transport, base_headers, refresh)
                     .or_else(|error| {
                         log::warn!("token refresh failed, requesting a new token: {error}");
                         self.fetch(transport, base_headers)
-                    })?,
-                None => self.fetch(transport, base_headers)?,
+                    }),
+                None => self.fetch(transport, base_headers),
             };
-            state.token = Some(fresh);
-            state.generation += 1;
+            match result {
+                Ok(mut fresh) => {
+                    // RFC 6749 section 6: without a new refresh token, the old one stays valid.
+                    if fresh.refresh_token.is_none() {
+                        fresh.refresh_token = previous_refresh;
+                    }
+                    state.token = Some(fresh);
+                    state.generation += 1;
+                    state.last_failure = None;
+                }
+                Err(error) if still_valid => {
+                    // Keep using the current token until it expires, and try again later.
+                    log::warn!(
+                        "token renewal failed, using the current token until it expires: {error}"
+                    );
+                    if let Some(token) = state.token.as_mut() {
+                        let remaining = token.expires_at.map_or(RENEWAL_RETRY_INTERVAL, |at| {
+                            at.saturating_duration_since(now)
+                        });
+                        token.renew_at = Some(now + RENEWAL_RETRY_INTERVAL.min(remaining / 2));
+                    }
+                }
+                Err(error) => {
+                    state.last_failure = Some((Instant::now(), error.clone()));
+                    return Err(error);
+                }
+            }
         }
         let token = state
             .token
@@ -164,10 +219,18 @@ impl Tokens {
                     form.push(("vanityName", vanity.as_str()));
                 }
                 let body = form_encode(&form);
+                // The token comes back as text/plain, errors as JSON.
+                let headers = base_headers
+                    .iter()
+                    .map(|(name, value)| match *name {
+                        "accept" => (*name, "text/plain, application/json".to_owned()),
+                        _ => (*name, value.clone()),
+                    })
+                    .collect();
                 let response = transport.send(&Request {
                     method: Method::Post,
                     path: SECURE_TOKEN_PATH,
-                    headers: base_headers.to_vec(),
+                    headers,
                     body: Some(("application/x-www-form-urlencoded", body.as_bytes())),
                     idempotent: true,
                 })?;
@@ -185,6 +248,7 @@ impl Tokens {
                     value: Secret::new(token),
                     carrier: Carrier::Cookie,
                     renew_at: None,
+                    expires_at: None,
                     refresh_token: None,
                 })
             }
@@ -261,15 +325,18 @@ impl Tokens {
                 body_excerpt: String::new(),
             });
         }
-        let renew_at = parsed.expires_in.map(|seconds| {
-            let lifetime = Duration::from_secs(seconds);
-            let margin = (lifetime / 10).min(MAX_RENEWAL_MARGIN);
-            requested_at + lifetime - margin
-        });
+        // An `expires_in` of 0 says nothing useful, so it is read as unknown: the token is then
+        // renewed only after a 401.
+        let lifetime = parsed
+            .expires_in
+            .filter(|seconds| *seconds > 0)
+            .map(|seconds| Duration::from_secs(seconds).min(MAX_TOKEN_LIFETIME));
+        let margin = lifetime.map(|lifetime| (lifetime / 10).min(MAX_RENEWAL_MARGIN));
         Ok(Token {
             value: Secret::new(parsed.access_token),
             carrier: Carrier::Bearer,
-            renew_at,
+            renew_at: lifetime.and_then(|lifetime| requested_at.checked_add(lifetime - margin?)),
+            expires_at: lifetime.and_then(|lifetime| requested_at.checked_add(lifetime)),
             refresh_token: parsed.refresh_token.map(Secret::new),
         })
     }

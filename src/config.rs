@@ -184,7 +184,10 @@ impl Default for ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("host", &self.host.as_deref().map(redact_user_info))
+            .field(
+                "host",
+                &self.host.as_deref().map(crate::transport::redact_user_info),
+            )
             .field("vanity", &self.vanity)
             .field("api_key", &self.api_key.as_ref().map(|_| "***"))
             .field("auth", &self.auth)
@@ -198,16 +201,6 @@ impl fmt::Debug for ClientBuilder {
             .field("tls_roots", &self.tls_roots)
             .field("use_env_proxy", &self.use_env_proxy)
             .finish()
-    }
-}
-
-/// Replaces the user information of a URL (`user:password@`) with `***@`, for `Debug` output.
-fn redact_user_info(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://***{}", &rest[at..]),
-        None => url.to_owned(),
     }
 }
 

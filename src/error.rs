@@ -12,7 +12,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Messages are lowercase, start with what failed and name the value involved. They never
 /// contain an API key, password, token or key value.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A configuration setting is missing, contradictory or invalid. The message names the
@@ -101,12 +101,15 @@ pub enum Error {
         location: Option<String>,
     },
 
-    /// A request that must not be sent twice (a create or a test event) failed after it may
-    /// have reached the server, so it was not repeated. Check the server's state (for example
-    /// list the webhooks) before trying again.
+    /// The request may have been applied by the server, but the client cannot tell. This
+    /// happens when a request that must not be sent twice (a create, a test event, a key
+    /// generation) fails after it may have reached the server, so it is not repeated; and when
+    /// a DELETE is repeated after such a failure and the repeat gets 404, because the first
+    /// attempt may have deleted the resource. Check the server's state (for example list the
+    /// webhooks) before trying again.
     #[error(
-        "outcome unknown: {method} {path} may have been applied by the server, so it was not \
-         repeated; check the server's state before trying again: {source}"
+        "outcome unknown: {method} {path} may have been applied by the server; check the \
+         server's state before trying again: {source}"
     )]
     OutcomeUnknown {
         /// HTTP method of the request.

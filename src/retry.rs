@@ -5,10 +5,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Retry settings.
 ///
-/// Requests that are safe to repeat (`GET`, `PUT`, `DELETE`) are retried after a connection
-/// failure, a timeout, or a 429, 502, 503 or 504 response. A `POST` (create, test event, key
-/// generation, token requests) is retried only when it certainly did not reach the server: a
-/// failed connect, or a 429 response. The wait before retry `n` (from 1) is
+/// Requests that are safe to repeat (`GET`, `PUT`, `DELETE`, and the token requests, which
+/// create nothing) are retried after a connection failure, a timeout, or a 429, 502, 503 or
+/// 504 response. A `POST` that creates something (create, test event, key generation) is
+/// retried only when it certainly did not reach the server: a failed connect, or a 429
+/// response. The wait before retry `n` (from 1) is
 /// `initial_backoff * 2^(n-1)`, capped at `max_backoff`, with up to half of it taken off at
 /// random (jitter). A `Retry-After` header (seconds or an HTTP date) replaces that wait when it
 /// is at most `max_retry_after`; a longer one ends the retries and returns the error.
@@ -23,8 +24,9 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Maximum `Retry-After` honoured. Default: 60 s.
     pub max_retry_after: Duration,
-    /// Time budget for all attempts and waits of one call: no retry starts after it. Default:
-    /// 120 s.
+    /// Time budget for the attempts and waits of one request: no retry starts after it. A call
+    /// that first fetches a token, or repeats after a 401, spends up to this budget on each of
+    /// those requests. Default: 120 s.
     pub max_total: Duration,
 }
 
@@ -132,7 +134,11 @@ fn parse_http_date(value: &str) -> Option<SystemTime> {
     .iter()
     .position(|name| name == month)? as u64
         + 1;
-    let year: i64 = year.parse().ok()?;
+    // Four-digit years only, as IMF-fixdate has, so the arithmetic below cannot overflow.
+    let year: i64 = year
+        .parse()
+        .ok()
+        .filter(|year| (1970..=9999).contains(year))?;
     let mut clock = time.split(':').map(|part| part.parse::<u64>().ok());
     let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
     if clock.next().is_some() || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
@@ -140,7 +146,7 @@ fn parse_http_date(value: &str) -> Option<SystemTime> {
     }
     let days = days_from_civil(year, month, day)?;
     let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second.min(60);
-    Some(UNIX_EPOCH + Duration::from_secs(seconds))
+    UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm), `None`
@@ -189,7 +195,16 @@ mod tests {
 
     #[test]
     fn retry_after_garbage_is_none() {
-        for value in ["", "soon", "-1", "Sun, 06 Nov 1994 08:49:37 PST", "1.5"] {
+        for value in [
+            "",
+            "soon",
+            "-1",
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "1.5",
+            "Mon, 01 Jan 300000000000 00:00:00 GMT",
+            "Mon, 01 Jan 10000 00:00:00 GMT",
+            "Mon, 01 Jan -5 00:00:00 GMT",
+        ] {
             assert_eq!(parse_retry_after(value, UNIX_EPOCH), None, "{value:?}");
         }
     }

@@ -24,8 +24,11 @@ pub(crate) struct BaseUrl {
 impl BaseUrl {
     /// Parses and checks a base URL: `https://`, or `http://` to loopback (or anywhere with
     /// `allow_insecure_http`). No query or fragment.
-    pub(crate) fn parse(raw: &str, allow_insecure_http: bool) -> Result<BaseUrl> {
-        let trimmed = raw.trim().trim_end_matches('/');
+    pub(crate) fn parse(url: &str, allow_insecure_http: bool) -> Result<BaseUrl> {
+        // Messages show the URL without its user information, which may hold a password.
+        let raw = redact_user_info(url);
+        let raw = raw.as_str();
+        let trimmed = url.trim().trim_end_matches('/');
         let (scheme, rest) = trimmed.split_once("://").ok_or_else(|| {
             Error::Config(format!(
                 "invalid host URL {raw:?}: it needs a scheme, such as https://acme.api.visier.io"
@@ -79,6 +82,19 @@ impl BaseUrl {
 
     pub(crate) fn as_str(&self) -> &str {
         &self.url
+    }
+}
+
+/// Replaces the user information of a URL (`user:password@`) with `***@`, for `Debug` output.
+pub(crate) fn redact_user_info(url: &str) -> String {
+    let (prefix, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{prefix}***{}", &rest[at..]),
+        None => url.to_owned(),
     }
 }
 
@@ -190,6 +206,9 @@ impl Transport {
     pub(crate) fn send(&self, request: &Request<'_>) -> Result<Response> {
         let started = Instant::now();
         let mut attempt = 1;
+        // Set once an attempt may have been applied before it failed, so that a DELETE repeated
+        // after it and answered 404 is not reported as "not found".
+        let mut earlier_attempt_may_have_applied = false;
         loop {
             let attempt_started = Instant::now();
             let outcome = self.attempt(request);
@@ -202,7 +221,10 @@ impl Transport {
                 Err(failure) => {
                     let (error, retryable) = match failure {
                         AttemptFailure::NotSent(error) => (error, true),
-                        AttemptFailure::MaybeSent(error) => (error, request.idempotent),
+                        AttemptFailure::MaybeSent(error) => {
+                            earlier_attempt_may_have_applied = true;
+                            (error, request.idempotent)
+                        }
                         AttemptFailure::Permanent(error) => return Err(error),
                     };
                     log::debug!(
@@ -257,7 +279,18 @@ impl Transport {
                 &exchange.body,
                 exchange.retry_after,
             )));
+            if status == 404 && request.method == Method::Delete && earlier_attempt_may_have_applied
+            {
+                return Err(Error::OutcomeUnknown {
+                    method,
+                    path: path.to_owned(),
+                    source: Box::new(error),
+                });
+            }
             if retryable_status {
+                if matches!(status, 502 | 504) {
+                    earlier_attempt_may_have_applied = true;
+                }
                 if let Some(wait) = self.wait_before_retry(attempt, started, exchange.retry_after) {
                     log::warn!(
                         "retrying {method} {path} in {} ms after status {status} (attempt {attempt})",
@@ -295,7 +328,7 @@ impl Transport {
             Some(wait) => wait,
             None => self.retry.backoff(attempt),
         };
-        if started.elapsed() + wait >= self.retry.max_total {
+        if started.elapsed().saturating_add(wait) >= self.retry.max_total {
             return None;
         }
         Some(wait)
@@ -390,11 +423,18 @@ impl Transport {
                 }
             }
             ureq::Error::BodyExceedsLimit(limit) => {
-                AttemptFailure::MaybeSent(Error::ResponseTooLarge {
+                let error = Error::ResponseTooLarge {
                     method,
                     path,
                     limit,
-                })
+                };
+                // A repeat would download the same oversized body again, so only a request
+                // that may have changed something is reported as such.
+                if request.idempotent {
+                    AttemptFailure::Permanent(error)
+                } else {
+                    AttemptFailure::MaybeSent(error)
+                }
             }
             ureq::Error::HostNotFound => {
                 AttemptFailure::NotSent(connection("host name not found".into()))
@@ -624,6 +664,20 @@ mod tests {
             let uri: http::Uri = uri.parse().unwrap();
             let address = literal_address(&uri).map(|address| address.to_string());
             assert_eq!(address.as_deref(), expected, "{uri}");
+        }
+    }
+
+    #[test]
+    fn errors_never_show_url_passwords() {
+        for url in [
+            "https://user:pa?ssw0rd@acme.api.visier.io",
+            "ftp://user:pa?ssw0rd@acme",
+            "user:pa?ssw0rd@acme",
+            "http://user:pa?ssw0rd@10.0.0.1",
+            "https://user:pa?ssw0rd@",
+        ] {
+            let error = BaseUrl::parse(url, false).unwrap_err().to_string();
+            assert!(!error.contains("ssw0rd"), "{url}: {error}");
         }
     }
 

@@ -1,5 +1,5 @@
-//! The committed C header: regenerated and compared, every item documented, compiled as C99
-//! and C++11, and its version macros checked against Cargo.toml.
+//! The committed C header: regenerated and compared, every item documented, no line wider than
+//! 79 columns, compiled as C99 and C++11, and its version macros checked against Cargo.toml.
 
 mod c_support;
 
@@ -9,6 +9,9 @@ use std::time::Duration;
 use c_support::{build_program, describe, repo_dir, run_with_timeout, scratch_dir};
 
 const HEADER: &str = "include/visier_webhooks.h";
+
+/// Widest line allowed in the header: the project writes C at 79 columns, as libcurl does.
+const MAX_COLUMNS: usize = 79;
 
 /// Returns the version macros for the header, computed from the crate version.
 fn version_macros() -> String {
@@ -36,7 +39,7 @@ fn version_macros() -> String {
          \n\
          // Nonzero when this header's version is at least major.minor.patch.\n\
          #define VW_VERSION_AT_LEAST(major, minor, patch) \\\n  \
-         (VW_VERSION_NUM >= (((major) << 16) | ((minor) << 8) | (patch)))\n"
+         (VW_VERSION_NUM >= (((major) << 16) | ((minor) << 8) | (patch)))"
     )
 }
 
@@ -77,6 +80,22 @@ fn header_is_up_to_date() {
             first_difference + 1
         );
     }
+}
+
+#[test]
+fn header_lines_fit_79_columns() {
+    let header = std::fs::read_to_string(repo_dir().join(HEADER)).expect("read the header");
+    let too_wide: Vec<String> = header
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.chars().count() > MAX_COLUMNS)
+        .map(|(index, line)| format!("line {}: {} columns", index + 1, line.chars().count()))
+        .collect();
+    assert!(
+        too_wide.is_empty(),
+        "{HEADER} has lines wider than {MAX_COLUMNS} columns; rewrap the /// comments in \
+         src/ffi/ or the header text in cbindgen.toml: {too_wide:#?}"
+    );
 }
 
 /// Returns the declarations of the header that need a comment: functions, typedefs, `VW_`

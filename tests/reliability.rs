@@ -374,6 +374,57 @@ fn oversized_body_is_rejected_at_the_limit() {
 }
 
 #[test]
+fn oversized_body_is_not_downloaded_again() {
+    let emulator = common::emulator();
+    let client = common::builder(&emulator, common::user_auth())
+        .max_response_bytes(64 * 1024)
+        .build()
+        .unwrap();
+    client.list_webhooks(&ListFilter::new()).unwrap();
+    emulator.inject_fault(fault(
+        "GET",
+        "/v1/op/webhooks",
+        0,
+        FaultAction::Oversized { bytes: 1 << 20 },
+    ));
+    let error = client.list_webhooks(&ListFilter::new()).unwrap_err();
+    assert!(matches!(error, Error::ResponseTooLarge { .. }), "{error:?}");
+    assert_eq!(attempts(&emulator, "GET", "/v1/op/webhooks"), 2);
+}
+
+#[test]
+fn repeated_delete_finding_nothing_is_outcome_unknown() {
+    let emulator = common::emulator();
+    // The retry waits about 1 s, so it starts after the delayed first attempt was applied.
+    let client = common::builder(&emulator, common::user_auth())
+        .timeout(Duration::from_millis(400))
+        .retry_policy(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(1200))
+                .max_backoff(Duration::from_millis(1200)),
+        )
+        .build()
+        .unwrap();
+    let created = client.create_webhook(&new_request("slow delete")).unwrap();
+    // The first DELETE is applied after the client gave up waiting; the repeat finds nothing.
+    emulator.inject_fault(fault(
+        "DELETE",
+        "/v1/op/webhooks/",
+        1,
+        FaultAction::Delay(Duration::from_millis(800)),
+    ));
+    let error = client.delete_webhook(&created.webhook_id).unwrap_err();
+    assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+    assert_eq!(error.status(), Some(404));
+    assert!(error.to_string().contains("outcome unknown"), "{error}");
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(
+        emulator.webhooks(None).is_empty(),
+        "the first DELETE was applied"
+    );
+}
+
+#[test]
 fn malformed_body_is_decode_error() {
     let emulator = common::emulator();
     let client = common::client(&emulator);

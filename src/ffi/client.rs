@@ -15,9 +15,10 @@ use crate::retry::RetryPolicy;
 
 /// A client of the Visier Webhooks API.
 ///
-/// Created by `vw_client_new` or `vw_client_from_env` and freed by `vw_client_free`. One
-/// handle may be used by many threads at once: the threads share one connection pool and
-/// one token. Freeing it while another thread still uses it is undefined behaviour.
+/// Created by `vw_client_new` or `vw_client_from_env` and freed by
+/// `vw_client_free`. One handle may be used by many threads at once: the
+/// threads share one connection pool and one token. Freeing it while another
+/// thread still uses it is undefined behaviour.
 pub struct vw_client {
     pub(crate) client: Client,
 }
@@ -158,41 +159,56 @@ fn builder_from_json(text: &str) -> Result<ClientBuilder, Failure> {
 
 /// Creates a client from a JSON configuration object.
 ///
-/// `config_json` is an object with these keys, all optional except as noted. String values
-/// that are empty count as unset, and so does `null`:
+/// `config_json` is an object with these keys, all optional except as noted.
+/// `null` counts as unset, and so does an empty or blank string, except for
+/// `caFile`:
 ///
-/// - `host` (string): API base URL, such as `"https://acme.api.visier.io"`. `http://` is
-///   allowed only to loopback unless `allowInsecureHttp` is true.
-/// - `vanity` (string): tenant vanity name. Gives `https://{vanity}.api.visier.io` when
-///   `host` is unset. One of `host` and `vanity` is required.
+/// - `host` (string): API base URL, such as `"https://acme.api.visier.io"`.
+///   `http://` is allowed only to loopback unless `allowInsecureHttp` is true.
+/// - `vanity` (string): tenant vanity name. Gives
+///   `https://{vanity}.api.visier.io` when `host` is unset. One of `host` and
+///   `vanity` is required.
 /// - `apiKey` (string, required): the API key, sent as the `apikey` header.
-/// - `username` and `password` (strings): user credentials, exchanged for a security token;
-///   with `clientId` and `clientSecret`, used for the OAuth 2.0 password grant instead.
-/// - `securityToken` (string): a ready security token. `accessToken` (string): a ready bearer
-///   token. Either one excludes the other and the credentials above.
-/// - `targetTenantId` (string): tenant an administrating tenant acts on. Default: unset.
+/// - `username` and `password` (strings): user credentials, exchanged for a
+///   security token.
+/// - `clientId` and `clientSecret` (strings): OAuth client. With `username` and
+///   `password`, the OAuth 2.0 password grant is used instead of a security
+///   token.
+/// - `securityToken` (string): a ready security token. It excludes
+///   `accessToken` and the credentials above.
+/// - `accessToken` (string): a ready bearer token. It excludes `securityToken`
+///   and the credentials above.
+/// - `targetTenantId` (string): tenant an administrating tenant acts on.
+///   Default: unset.
 /// - `apiVersion` (string): `"v1"` (default) or `"v1beta"`.
-/// - `timeoutMs` (positive integer): timeout of one request attempt. Default: 30000.
-/// - `connectTimeoutMs` (positive integer): connect timeout. Default: 10000.
-/// - `maxResponseBytes` (positive integer): largest response body read. Default: 4194304.
-/// - `allowInsecureHttp` (boolean): allow `http://` to a host other than loopback. Default:
-///   false.
-/// - `caFile` (string): path of a PEM file whose certificates alone verify the server.
-///   Default: Mozilla's roots, bundled in the library.
-/// - `maxAttempts` (positive integer): attempts per call, the first included; 1 turns retries
-///   off. Default: 4.
+/// - `timeoutMs` (positive integer): timeout of one request attempt, in
+///   milliseconds. Default: 30000.
+/// - `connectTimeoutMs` (positive integer): connect timeout, in milliseconds.
+///   Default: 10000.
+/// - `maxResponseBytes` (positive integer): maximum size of a response body, in
+///   bytes. Default: 4194304 (4 MiB).
+/// - `allowInsecureHttp` (boolean): allow `http://` to a host other than
+///   loopback. Default: false.
+/// - `caFile` (string): path of a PEM file whose certificates alone verify the
+///   server. Default: Mozilla's roots, bundled in the library.
+/// - `maxAttempts` (positive integer): attempts per call, the first included,
+///   so 1 turns retries off. Default: 4.
 ///
-/// Exactly one authentication mode must result, as with `vw_client_from_env`. An unknown key
-/// is an error that names it. No request is sent: tokens are fetched on the first call.
+/// Exactly one authentication mode must result, as with `vw_client_from_env`.
+/// An unknown key is an error that names it. No request is sent: tokens are
+/// fetched on the first operation.
 ///
-/// On success, `*client_out` receives a new handle, owned by the caller and freed with
-/// `vw_client_free`. On failure `*client_out` is left unchanged and the error JSON is
-/// available from `vw_last_error`. `config_json` is only read during the call.
+/// On success, `*client_out` receives a new handle, owned by the caller and
+/// freed with `vw_client_free`. On failure, `*client_out` is left unchanged and
+/// the error JSON is available from `vw_last_error`. `config_json` is only read
+/// during the call.
 ///
-/// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `config_json` or `client_out` is NULL;
-/// `VW_ERROR_INVALID_UTF8`; `VW_ERROR_INPUT_TOO_LARGE` beyond 256 KiB;
-/// `VW_ERROR_INVALID_JSON`; `VW_ERROR_INVALID_CONFIG` for a missing, unknown, mistyped or
-/// contradictory setting, or an unreadable `caFile`.
+/// Returns `VW_OK`, or else:
+/// - `VW_ERROR_NULL_ARGUMENT` when `config_json` or `client_out` is NULL.
+/// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` (beyond 256 KiB) or
+///   `VW_ERROR_INVALID_JSON` for `config_json`.
+/// - `VW_ERROR_INVALID_CONFIG` for a missing, unknown, mistyped or
+///   contradictory setting, or an unreadable or invalid `caFile`.
 #[no_mangle]
 pub extern "C" fn vw_client_new(
     config_json: *const c_char,
@@ -212,20 +228,29 @@ pub extern "C" fn vw_client_new(
 
 /// Creates a client from the `VISIER_*` environment variables.
 ///
-/// The variables are `VISIER_HOST` or `VISIER_VANITY`, `VISIER_APIKEY` (required),
-/// `VISIER_USERNAME` and `VISIER_PASSWORD`, `VISIER_CLIENT_ID` and `VISIER_CLIENT_SECRET`
-/// (OAuth 2.0 password grant), `VISIER_SECURITY_TOKEN`, `VISIER_ACCESS_TOKEN`,
-/// `VISIER_TARGET_TENANT_ID`, `VISIER_API_VERSION` (`v1` or `v1beta`) and
-/// `VISIER_ALLOW_INSECURE_HTTP` (`true` or `false`). Empty variables count as unset, and
-/// exactly one authentication mode must result. No request is sent.
+/// The variables are:
+/// - `VISIER_HOST` or `VISIER_VANITY`.
+/// - `VISIER_APIKEY` (required).
+/// - `VISIER_USERNAME` and `VISIER_PASSWORD`.
+/// - `VISIER_CLIENT_ID` and `VISIER_CLIENT_SECRET` (OAuth 2.0 password grant).
+/// - `VISIER_SECURITY_TOKEN` or `VISIER_ACCESS_TOKEN`.
+/// - `VISIER_TARGET_TENANT_ID`.
+/// - `VISIER_API_VERSION`: `v1` or `v1beta`.
+/// - `VISIER_ALLOW_INSECURE_HTTP`: `true`, `false`, `1`, `0`, `yes` or `no`.
 ///
-/// On success, `*client_out` receives a new handle, owned by the caller and freed with
-/// `vw_client_free`. On failure `*client_out` is left unchanged and the error JSON is
-/// available from `vw_last_error`.
+/// Each has the meaning of the matching key of `vw_client_new`. Empty or blank
+/// variables count as unset, and exactly one authentication mode must result.
+/// The other settings of `vw_client_new` keep their defaults. No request is
+/// sent.
 ///
-/// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client_out` is NULL;
-/// `VW_ERROR_INVALID_CONFIG` naming the variable that is missing, invalid or contradicts
-/// another.
+/// On success, `*client_out` receives a new handle, owned by the caller and
+/// freed with `vw_client_free`. On failure, `*client_out` is left unchanged and
+/// the error JSON is available from `vw_last_error`.
+///
+/// Returns `VW_OK`, or else:
+/// - `VW_ERROR_NULL_ARGUMENT` when `client_out` is NULL.
+/// - `VW_ERROR_INVALID_CONFIG` naming the variable that is missing, invalid or
+///   contradicts another.
 #[no_mangle]
 pub extern "C" fn vw_client_from_env(client_out: *mut *mut vw_client) -> vw_result {
     boundary::call_handle(client_out, "client_out", || {
@@ -236,8 +261,8 @@ pub extern "C" fn vw_client_from_env(client_out: *mut *mut vw_client) -> vw_resu
 
 /// Frees a client handle. NULL is accepted and does nothing.
 ///
-/// The handle must come from `vw_client_new` or `vw_client_from_env`, must not be used by any
-/// thread afterwards, and must not be freed twice.
+/// The handle must come from `vw_client_new` or `vw_client_from_env`, must not
+/// be used by any thread afterwards, and must not be freed twice.
 #[no_mangle]
 pub extern "C" fn vw_client_free(client: *mut vw_client) {
     if client.is_null() {

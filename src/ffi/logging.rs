@@ -27,11 +27,12 @@ pub const VW_LOG_TRACE: vw_log_level = 5;
 
 /// Receives one log message.
 ///
-/// `user_data` is the pointer given to `vw_set_log_callback`. `level` is `VW_LOG_ERROR` to
-/// `VW_LOG_TRACE`. `message` is a NUL-terminated UTF-8 line without a trailing newline, valid
-/// only during the call. The callback may run on any thread that calls the library, several
-/// at once, so it must be thread-safe; it must not call `vw_set_log_callback`. No message
-/// contains an API key, password, token or key value.
+/// `user_data` is the pointer given to `vw_set_log_callback`. `level` is
+/// `VW_LOG_ERROR` to `VW_LOG_TRACE`. `message` is a NUL-terminated UTF-8 line
+/// without a trailing newline, valid only during the call. The callback may run
+/// on any thread that calls the library, several at once, so it must be
+/// thread-safe. It must not call `vw_set_log_callback`. No message contains an
+/// API key, password, token or key value.
 #[allow(non_camel_case_types)]
 pub type vw_log_callback = Option<
     unsafe extern "C" fn(user_data: *mut c_void, level: vw_log_level, message: *const c_char),
@@ -98,19 +99,22 @@ fn level_filter(level: vw_log_level) -> Result<LevelFilter, Failure> {
     }
 }
 
-/// Sets the function that receives this library's log messages of `level` and more severe.
+/// Sets the function that receives this library's log messages of `level` and
+/// more severe.
 ///
-/// `level` is `VW_LOG_OFF` to `VW_LOG_TRACE`. A NULL `callback` or `VW_LOG_OFF` stops the
-/// messages. `user_data` is passed to every call of the callback and is never read or freed by
-/// the library; it must stay valid until the callback is replaced. A callback call already
-/// running on another thread may still finish after this function returns.
+/// `level` is `VW_LOG_OFF` to `VW_LOG_TRACE`. A NULL `callback` or `VW_LOG_OFF`
+/// stops the messages. `user_data` is passed to every call of the callback and
+/// is never read or freed by the library. It must stay valid until the callback
+/// is replaced. A callback call already running on another thread may still
+/// finish after this function returns.
 ///
-/// The first call installs the library's logger in the process's Rust `log` facade, which
-/// admits one logger per process; it fails when a Rust program linked with this library
-/// installed its own. Thread-safe.
+/// The first call installs the library's logger in the process's Rust `log`
+/// facade, which admits one logger per process. It fails when a Rust program
+/// linked with this library installed its own. Thread-safe.
 ///
-/// Returns `VW_OK`; `VW_ERROR_INVALID_ARGUMENT` for a level outside 0 to 5;
-/// `VW_ERROR_INVALID_CONFIG` when another logger is installed in the process.
+/// Returns `VW_OK`, or else:
+/// - `VW_ERROR_INVALID_ARGUMENT` for a level outside 0 to 5.
+/// - `VW_ERROR_INVALID_CONFIG` when another logger is installed in the process.
 #[no_mangle]
 pub extern "C" fn vw_set_log_callback(
     callback: vw_log_callback,

@@ -66,40 +66,46 @@ fn authorization_failure(error: AuthError) -> Failure {
 
 /// Verifies the signature of a notification and returns its event JSON.
 ///
-/// `body` and `body_len` are the request body exactly as received, before any parsing; it may
-/// contain NUL bytes and needs no terminator. NULL is accepted when `body_len` is 0.
-/// `signature_header` is the NUL-terminated value of the `x-visier-signature` header, or NULL
-/// when the request has none. `key` and `key_len` are the value of the encryption key that
-/// the webhook's `keyName` names, as `vw_generate_key` returned it in `"key"`, without a
+/// `body` and `body_len` give the request body exactly as received, before any
+/// parsing. The body may contain NUL bytes and needs no terminator. NULL is
+/// accepted when `body_len` is 0. `signature_header` is the NUL-terminated
+/// value of the `x-visier-signature` header, or NULL when the request has none.
+/// `key` and `key_len` give the value of the encryption key that the webhook's
+/// `keyName` names, as `vw_generate_key` returned it in `"key"`, without a
 /// terminator. No argument is kept after the call.
 ///
-/// The signature is HMAC-SHA256 over the body bytes, keyed with the bytes of the key value,
-/// and sent as 64 hexadecimal digits or as 44 characters of base64. Visier does not document
-/// the scheme: this is the library's reading, and the emulator signs the same way. Spaces and
-/// tabs around the header value are ignored. The digests are compared in constant time.
+/// The signature is HMAC-SHA256 over the body bytes, keyed with the bytes of
+/// the key value, and sent as 64 hexadecimal digits or as 44 characters of
+/// base64. Visier does not document the scheme, so this is the library's
+/// interpretation, and the project's emulator (`visier-webhooks-emulator`)
+/// signs the same way. Spaces and tabs around the header value are ignored. The
+/// digests are compared in constant time.
 ///
-/// On success, `*json_out` receives the event in the spelling of the subscription API:
-/// `{"timestamp": "...", "eventId": "...", "eventType": "jobResultSuccess", "event":
-/// {...}}`, where `eventType` is normalized (`ALERT_NOTIFICATION` becomes
-/// `alertNotification`), a job's `jobid` becomes `jobId`, and other fields are kept as
-/// received. On failure it receives the error JSON, whose message contains neither the key
-/// nor the signature. Either string is owned by the caller and freed with `vw_string_free`.
-/// Thread-safe.
+/// On success, `*json_out` receives the event,
+/// `{"timestamp": "...", "eventId": "...", "eventType": "jobResultSuccess",
+/// "event": {...}}`, with names spelled as in a webhook's `events`: `eventType`
+/// is normalized (`ALERT_NOTIFICATION` becomes `alertNotification`), a job's
+/// `jobid` becomes `jobId`, a numeric `timestamp` becomes a string, and other
+/// fields are kept as received. On failure, it receives the error JSON, whose
+/// message contains neither the key nor the signature. Either string is owned
+/// by the caller and freed with `vw_string_free`. Thread-safe.
 ///
-/// Present only when the library is built with the Cargo feature `verify`, which is on by
-/// default.
+/// Present only when the library is built with the Cargo feature `verify`,
+/// which is on by default.
 ///
-/// Returns `VW_OK` when every check passes, or else the code of the first failed check. The
-/// checks run in this order, so the body is parsed only after its signature is verified:
-/// - `VW_ERROR_NULL_ARGUMENT` when `json_out` is NULL, or `body` or `key` is NULL with a
-///   nonzero length.
+/// Returns `VW_OK` when every check passes, or else the code of the first
+/// failed check. The checks run in this order, so the body is parsed only after
+/// its signature is verified:
+/// - `VW_ERROR_NULL_ARGUMENT` when `json_out` is NULL, or `body` or `key` is
+///   NULL with a nonzero length. `VW_ERROR_INVALID_ARGUMENT` when `body_len` or
+///   `key_len` is larger than `PTRDIFF_MAX`.
 /// - `VW_ERROR_KEY_INVALID` when `key_len` is 0.
 /// - `VW_ERROR_SIGNATURE_MISSING` when `signature_header` is NULL.
-/// - `VW_ERROR_SIGNATURE_MALFORMED` when the header is not a digest in the scheme above, or
-///   is longer than 16 KiB.
+/// - `VW_ERROR_SIGNATURE_MALFORMED` when the header is not a digest in the
+///   scheme above, or is longer than 16 KiB.
 /// - `VW_ERROR_SIGNATURE_INVALID` when the digest does not match.
-/// - `VW_ERROR_NOTIFICATION_INVALID` when the signature is valid but the body is not a
-///   notification.
+/// - `VW_ERROR_NOTIFICATION_INVALID` when the signature is valid but the body
+///   is not a notification.
 #[cfg(feature = "verify")]
 #[no_mangle]
 pub extern "C" fn vw_verify_notification(
@@ -189,31 +195,34 @@ fn expected_auth(text: &str) -> Result<ExpectedAuth, Failure> {
     }
 }
 
-/// Checks the `Authorization` header of a notification against the webhook's credentials.
+/// Checks the `Authorization` header of a notification against the webhook's
+/// credentials.
 ///
-/// `authorization_header` is the NUL-terminated value of the `Authorization` header, or NULL
-/// when the request has none. `expected_json` is the credentials configured on the webhook,
-/// as a JSON object: `{"username": "...", "password": "..."}` for `Basic`, or
-/// `{"accessToken": "..."}` for `Bearer`. A `null` or empty value counts as unset. Neither
-/// string is kept after the call.
+/// `authorization_header` is the NUL-terminated value of the `Authorization`
+/// header, or NULL when the request has none. `expected_json` is the
+/// credentials configured on the webhook, as a JSON object:
+/// `{"username": "...", "password": "..."}` for `Basic`, or
+/// `{"accessToken": "..."}` for `Bearer`. A `null` or empty value counts as
+/// unset. Neither string is kept after the call.
 ///
-/// The scheme name matches case-insensitively and spaces and tabs around the value are
-/// ignored. Basic credentials must be standard base64 with `=` padding of exactly
-/// `username:password`. The credentials are compared in time that does not depend on where
-/// they first differ. Check this header before the signature, with `vw_verify_notification`.
+/// The scheme name matches case-insensitively, and spaces and tabs around the
+/// value are ignored. Basic credentials must be exactly `username:password` in
+/// standard base64 with `=` padding. The credentials are compared in time that
+/// does not depend on where they first differ. Check this header first, then
+/// the signature with `vw_verify_notification`.
 ///
-/// On failure, `vw_last_error` returns the error JSON, whose message contains no
-/// credentials. Thread-safe.
+/// On failure, `vw_last_error` returns the error JSON, whose message contains
+/// no credentials. Thread-safe.
 ///
-/// Returns `VW_OK` when the credentials match, or else one of these codes:
+/// Returns `VW_OK` when the credentials match, or else:
 /// - `VW_ERROR_NULL_ARGUMENT` when `expected_json` is NULL.
 /// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` (beyond 256 KiB) or
 ///   `VW_ERROR_INVALID_JSON` for `expected_json`.
-/// - `VW_ERROR_INVALID_ARGUMENT` when `expected_json` is not one of the two shapes above or
-///   has another key.
+/// - `VW_ERROR_INVALID_ARGUMENT` when `expected_json` is not one of the two
+///   shapes above or has another key.
 /// - `VW_ERROR_AUTHORIZATION_MISSING` when `authorization_header` is NULL.
-/// - `VW_ERROR_AUTHORIZATION_MALFORMED` when the header is not `<scheme> <credentials>`, or
-///   is longer than 16 KiB.
+/// - `VW_ERROR_AUTHORIZATION_MALFORMED` when the header is not
+///   `<scheme> <credentials>`, or is longer than 16 KiB.
 /// - `VW_ERROR_AUTHORIZATION_INVALID` for another scheme or other credentials.
 #[no_mangle]
 pub extern "C" fn vw_verify_authorization(

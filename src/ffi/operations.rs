@@ -48,18 +48,20 @@ fn is_active_filter(is_active: c_int) -> Result<Option<bool>, Failure> {
 
 /// Lists the webhooks (`GET /v1/op/webhooks`).
 ///
-/// `is_active` is -1 for no filter, 1 for active webhooks only, 0 to send `isActive=false`.
-/// `event` is NULL for no filter, or an event type such as `"jobResultSuccess"` to list only
-/// webhooks listening for it (at most 4 KiB).
+/// `is_active` is -1 for no filter, 1 for active webhooks only, 0 to send
+/// `isActive=false`. `event` is NULL for no filter, or an event type such as
+/// `"jobResultSuccess"` to list only webhooks listening for it (at most 4 KiB).
 ///
-/// On success, `*json_out` receives the API's answer, `{"webhooks": [{"webhookId": ...,
-/// "details": {...}, "credentialReference": ...}, ...]}`. On failure it receives the error
-/// JSON. Either string is owned by the caller and freed with `vw_string_free`.
+/// On success, `*json_out` receives the API's response,
+/// `{"webhooks": [{"webhookId": ..., "details": {...}, "credentialReference":
+/// ...}, ...]}`. On failure, it receives the error JSON. Either string is owned
+/// by the caller and freed with `vw_string_free`.
 ///
-/// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client` or `json_out` is NULL;
-/// `VW_ERROR_INVALID_ARGUMENT` when `is_active` is not -1, 0 or 1; `VW_ERROR_INVALID_UTF8`
-/// and `VW_ERROR_INPUT_TOO_LARGE` for `event`; an API error (100 to 104) or a transport
-/// error (200 to 206).
+/// Returns `VW_OK`, or else:
+/// - `VW_ERROR_NULL_ARGUMENT` when `client` or `json_out` is NULL.
+/// - `VW_ERROR_INVALID_ARGUMENT` when `is_active` is not -1, 0 or 1.
+/// - `VW_ERROR_INVALID_UTF8` or `VW_ERROR_INPUT_TOO_LARGE` for `event`.
+/// - An API error (100 to 104) or a transport error (200 to 206).
 #[no_mangle]
 pub extern "C" fn vw_list_webhooks(
     client: *const vw_client,
@@ -78,12 +80,14 @@ pub extern "C" fn vw_list_webhooks(
     })
 }
 
-/// Lists the active status and events of the webhooks (`GET /v1/op/webhooks-status`).
+/// Lists the active status and events of the webhooks
+/// (`GET /v1/op/webhooks-status`).
 ///
-/// Filters as for `vw_list_webhooks`. On success, `*json_out` receives the API's answer,
-/// `{"webhooks": [{"webhookId": ..., "details": {"isActive": ..., "events": [...]}}, ...]}`.
-/// On failure it receives the error JSON. Either string is owned by the caller and freed with
-/// `vw_string_free`.
+/// `is_active` and `event` filter as for `vw_list_webhooks`. On success,
+/// `*json_out` receives the API's response,
+/// `{"webhooks": [{"webhookId": ..., "details": {"isActive": ..., "events":
+/// [...]}}, ...]}`. On failure, it receives the error JSON. Either string is
+/// owned by the caller and freed with `vw_string_free`.
 ///
 /// Returns the codes of `vw_list_webhooks`.
 #[no_mangle]
@@ -185,18 +189,22 @@ fn with_body(
     })
 }
 
-/// Returns one webhook (`GET /v1/op/webhooks/{webhook_id}`).
+/// Fetches one webhook (`GET /v1/op/webhooks/{webhook_id}`).
 ///
-/// `webhook_id` (at most 4 KiB) is percent-encoded as one path segment. On success,
-/// `*json_out` receives the webhook, `{"webhookId": ..., "details": {"targetUrl": ...,
-/// "isActive": ..., "events": [{"eventType": ...}], "keyName": ..., "displayName": ...},
-/// "credentialReference": ...}`. On failure it receives the error JSON. Either string is
-/// owned by the caller and freed with `vw_string_free`.
+/// `webhook_id` (at most 4 KiB) is percent-encoded as one path segment. On
+/// success, `*json_out` receives the webhook,
+/// `{"webhookId": ..., "details": {"targetUrl": ..., "isActive": ..., "events":
+/// [{"eventType": ...}], "keyName": ..., "displayName": ...},
+/// "credentialReference": ...}`. On failure, it receives the error JSON. Either
+/// string is owned by the caller and freed with `vw_string_free`.
 ///
-/// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client`, `webhook_id` or `json_out` is
-/// NULL; `VW_ERROR_INVALID_UTF8`; `VW_ERROR_INPUT_TOO_LARGE`; `VW_ERROR_INVALID_ARGUMENT` for
-/// an empty id, `.` or `..`; `VW_ERROR_NOT_FOUND` when no such webhook exists; another API
-/// error (100 to 104) or a transport error (200 to 206).
+/// Returns `VW_OK`, or else:
+/// - `VW_ERROR_NULL_ARGUMENT` when `client`, `webhook_id` or `json_out` is
+///   NULL.
+/// - `VW_ERROR_INVALID_UTF8` or `VW_ERROR_INPUT_TOO_LARGE` for `webhook_id`.
+/// - `VW_ERROR_INVALID_ARGUMENT` when `webhook_id` is empty, `.` or `..`.
+/// - `VW_ERROR_NOT_FOUND` when no such webhook exists.
+/// - Another API error (100 to 104) or a transport error (200 to 206).
 #[no_mangle]
 pub extern "C" fn vw_get_webhook(
     client: *const vw_client,
@@ -214,21 +222,30 @@ pub extern "C" fn vw_get_webhook(
 
 /// Creates a webhook (`POST /v1/op/webhooks`).
 ///
-/// `request_json` (at most 256 KiB) is the API's `WebhookRequestDTO`, sent as given:
-/// `{"details": {"targetUrl": ..., "isActive": false, "events": [{"eventType": ...}],
-/// "keyName": ..., "displayName": ...}, "credentials": {"basicAuth": {"username": ...,
-/// "password": ...}}}` or `"credentials": {"accessToken": ...}`. Visier requires `isActive`
-/// to be false on creation. On success, `*json_out` receives the new webhook, as
-/// `vw_get_webhook` returns it; on failure, the error JSON. Either string is owned by the
-/// caller and freed with `vw_string_free`.
+/// `request_json` (at most 256 KiB) is the API's `WebhookRequestDTO`, sent as
+/// given: `{"details": {...}, "credentials": {...}}`. `details` has the fields
+/// that `vw_get_webhook` returns,
+/// `{"targetUrl": ..., "isActive": false, "events": [{"eventType": ...}],
+/// "keyName": ..., "displayName": ...}`, and Visier requires `isActive` to be
+/// false on creation. `credentials` is
+/// `{"basicAuth": {"username": ..., "password": ...}}` or
+/// `{"accessToken": ...}`.
 ///
-/// The request is never sent twice once it may have reached the server, so a failure after
-/// that returns `VW_ERROR_OUTCOME_UNKNOWN`: list the webhooks before trying again.
+/// On success, `*json_out` receives the new webhook, as `vw_get_webhook`
+/// returns it. On failure, it receives the error JSON. Either string is owned
+/// by the caller and freed with `vw_string_free`.
 ///
-/// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client`, `request_json` or `json_out` is
-/// NULL; `VW_ERROR_INVALID_UTF8`; `VW_ERROR_INPUT_TOO_LARGE`; `VW_ERROR_INVALID_JSON`; an API
-/// error (100 to 104, `VW_ERROR_API` for a rejected definition) or a transport error (200 to
-/// 206).
+/// The request is never sent twice once it may have reached the server, so a
+/// failure after that returns `VW_ERROR_OUTCOME_UNKNOWN`: list the webhooks
+/// before trying again.
+///
+/// Returns `VW_OK`, or else:
+/// - `VW_ERROR_NULL_ARGUMENT` when `client`, `request_json` or `json_out` is
+///   NULL.
+/// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` or
+///   `VW_ERROR_INVALID_JSON` for `request_json`.
+/// - An API error (100 to 104, `VW_ERROR_API` for a rejected definition) or a
+///   transport error (200 to 206).
 #[no_mangle]
 pub extern "C" fn vw_create_webhook(
     client: *const vw_client,
@@ -246,15 +263,19 @@ pub extern "C" fn vw_create_webhook(
 
 /// Replaces a webhook's whole definition (`PUT /v1/op/webhooks/{webhook_id}`).
 ///
-/// `webhook_json` (at most 256 KiB) is the whole webhook, `{"webhookId": ..., "details":
-/// {...}}`, sent as given. Any field left out of `details` is REMOVED from the webhook, so
-/// change a webhook by read-modify-write: get it with `vw_get_webhook`, edit that JSON, and
-/// send all of it back. Credentials are not changed by this call; use
-/// `vw_update_credentials`. On success, `*json_out` receives the updated webhook; on failure,
-/// the error JSON. Either string is owned by the caller and freed with `vw_string_free`.
+/// `webhook_json` (at most 256 KiB) is the whole webhook,
+/// `{"webhookId": ..., "details": {...}}`, sent as given. Any field left out of
+/// `details` is REMOVED from the webhook, so change a webhook by
+/// read-modify-write: get it with `vw_get_webhook`, edit that JSON, and send
+/// all of it back. Credentials are not changed by this call. Use
+/// `vw_update_credentials` for them. On success, `*json_out` receives the
+/// updated webhook. On failure, it receives the error JSON. Either string is
+/// owned by the caller and freed with `vw_string_free`.
 ///
-/// Returns the codes of `vw_get_webhook`, and `VW_ERROR_INVALID_JSON` when `webhook_json`
-/// does not parse.
+/// Returns the codes of `vw_get_webhook`, and also:
+/// - `VW_ERROR_NULL_ARGUMENT` when `webhook_json` is NULL.
+/// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` or
+///   `VW_ERROR_INVALID_JSON` for `webhook_json`.
 #[no_mangle]
 pub extern "C" fn vw_update_webhook(
     client: *const vw_client,
@@ -272,15 +293,20 @@ pub extern "C" fn vw_update_webhook(
     )
 }
 
-/// Replaces a webhook's credentials (`PUT /v1/op/webhooks/{webhook_id}/credentials`).
+/// Replaces a webhook's credentials
+/// (`PUT /v1/op/webhooks/{webhook_id}/credentials`).
 ///
-/// `credentials_json` (at most 256 KiB) is `{"basicAuth": {"username": ..., "password":
-/// ...}}` or `{"accessToken": ...}`, sent as given. The credentials are never returned: on
-/// success, `*json_out` receives the webhook with a new `credentialReference`; on failure,
-/// the error JSON. Either string is owned by the caller and freed with `vw_string_free`.
+/// `credentials_json` (at most 256 KiB) is
+/// `{"basicAuth": {"username": ..., "password": ...}}` or
+/// `{"accessToken": ...}`, sent as given. The credentials are never returned:
+/// on success, `*json_out` receives the webhook with a new
+/// `credentialReference`. On failure, it receives the error JSON. Either string
+/// is owned by the caller and freed with `vw_string_free`.
 ///
-/// Returns the codes of `vw_get_webhook`, and `VW_ERROR_INVALID_JSON` when
-/// `credentials_json` does not parse.
+/// Returns the codes of `vw_get_webhook`, and also:
+/// - `VW_ERROR_NULL_ARGUMENT` when `credentials_json` is NULL.
+/// - `VW_ERROR_INVALID_UTF8`, `VW_ERROR_INPUT_TOO_LARGE` or
+///   `VW_ERROR_INVALID_JSON` for `credentials_json`.
 #[no_mangle]
 pub extern "C" fn vw_update_credentials(
     client: *const vw_client,
@@ -298,11 +324,12 @@ pub extern "C" fn vw_update_credentials(
     )
 }
 
-/// Removes a webhook's credentials (`DELETE /v1/op/webhooks/{webhook_id}/credentials`).
+/// Removes a webhook's credentials
+/// (`DELETE /v1/op/webhooks/{webhook_id}/credentials`).
 ///
-/// On success, `*json_out` receives the webhook, whose `credentialReference` is now `""`; on
-/// failure, the error JSON. Either string is owned by the caller and freed with
-/// `vw_string_free`.
+/// On success, `*json_out` receives the webhook, whose `credentialReference` is
+/// now `""`. On failure, it receives the error JSON. Either string is owned by
+/// the caller and freed with `vw_string_free`.
 ///
 /// Returns the codes of `vw_get_webhook`.
 #[no_mangle]
@@ -322,8 +349,9 @@ pub extern "C" fn vw_delete_credentials(
 
 /// Deletes a webhook (`DELETE /v1/op/webhooks/{webhook_id}`).
 ///
-/// On success, `*json_out` receives the webhook's last definition; on failure, the error
-/// JSON. Either string is owned by the caller and freed with `vw_string_free`.
+/// On success, `*json_out` receives the webhook's last definition. On failure,
+/// it receives the error JSON. Either string is owned by the caller and freed
+/// with `vw_string_free`.
 ///
 /// Returns the codes of `vw_get_webhook`.
 #[no_mangle]
@@ -341,19 +369,22 @@ pub extern "C" fn vw_delete_webhook(
     )
 }
 
-/// Sends a test event to a webhook's target URL (`POST /v1/op/webhooks/{webhook_id}/testEvent`).
+/// Sends a test event to a webhook's target URL
+/// (`POST /v1/op/webhooks/{webhook_id}/testEvent`).
 ///
-/// `event_type` (at most 4 KiB) is an event type such as `"jobResultSuccess"`; the body sent
-/// is `{"eventType": event_type}`. On success, `*json_out` receives what the receiver
-/// answered, `{"statusCode": ..., "message": ..., "messageId": ..., "eventId": ...}`; on
-/// failure, the error JSON. Either string is owned by the caller and freed with
-/// `vw_string_free`.
+/// `event_type` (at most 4 KiB) is an event type such as `"jobResultSuccess"`,
+/// and the body sent is `{"eventType": event_type}`. On success, `*json_out`
+/// receives the receiver's response as the API reports it,
+/// `{"statusCode": ..., "message": ..., "messageId": ..., "eventId": ...}`. On
+/// failure, it receives the error JSON. Either string is owned by the caller
+/// and freed with `vw_string_free`.
 ///
-/// The request is never sent twice once it may have reached the server, so a failure after
-/// that returns `VW_ERROR_OUTCOME_UNKNOWN`.
+/// The request is never sent twice once it may have reached the server, so a
+/// failure after that returns `VW_ERROR_OUTCOME_UNKNOWN`.
 ///
-/// Returns the codes of `vw_get_webhook`; `VW_ERROR_NULL_ARGUMENT` also when `event_type` is
-/// NULL.
+/// Returns the codes of `vw_get_webhook`, and also:
+/// - `VW_ERROR_NULL_ARGUMENT` when `event_type` is NULL.
+/// - `VW_ERROR_INVALID_UTF8` or `VW_ERROR_INPUT_TOO_LARGE` for `event_type`.
 #[no_mangle]
 pub extern "C" fn vw_send_test_event(
     client: *const vw_client,
@@ -376,15 +407,21 @@ pub extern "C" fn vw_send_test_event(
 
 /// Generates an encryption key (`POST /v1alpha/admin/encryption-keys`).
 ///
-/// `request_json` (at most 256 KiB) is `{"keyName": ..., "algorithm": "HmacSHA256",
-/// "expiryDate": ...}`, sent as given; `keyName` has 6 to 36 letters, digits and dashes, and
-/// `expiryDate` is optional. On success, `*json_out` receives the new key, value included:
-/// this is the only time the API returns the value, so store it to verify notification
-/// signatures, and wipe the string before freeing it if your policy asks so. On failure it
-/// receives the error JSON. Either string is owned by the caller and freed with
-/// `vw_string_free`.
+/// `request_json` (at most 256 KiB) is
+/// `{"keyName": ..., "algorithm": "HmacSHA256", "expiryDate": ...}`, sent as
+/// given. `keyName` has 6 to 36 letters, digits and dashes, and `expiryDate` is
+/// optional. `vw_verify_notification` checks HMAC-SHA256 signatures only.
 ///
-/// Like a create, the request is never sent twice once it may have reached the server.
+/// On success, `*json_out` receives the new key, value included:
+/// `{"detail": {"keyName": ..., "algorithm": ..., ...}, "key": "..."}`. This is
+/// the only time the API returns the value, so store it to verify notification
+/// signatures, and overwrite the string before freeing it if your security
+/// policy requires it. On failure, it receives the error JSON. Either string is
+/// owned by the caller and freed with `vw_string_free`.
+///
+/// Like a create, the request is never sent twice once it may have reached the
+/// server, so a failure after that returns `VW_ERROR_OUTCOME_UNKNOWN`: list the
+/// keys before trying again.
 ///
 /// Returns the codes of `vw_create_webhook`.
 #[no_mangle]
@@ -404,12 +441,16 @@ pub extern "C" fn vw_generate_key(
 
 /// Lists the tenant's encryption keys (`GET /v1alpha/admin/encryption-keys`).
 ///
-/// On success, `*json_out` receives the API's answer, the keys' names, algorithms and dates
-/// but never their values; on failure, the error JSON. Either string is owned by the caller
-/// and freed with `vw_string_free`.
+/// On success, `*json_out` receives the API's response,
+/// `{"keyDetails": [{"keyName": ..., "algorithm": ..., "generatedBy": ...,
+/// "dateGenerated": ..., "expiryDate": ...}, ...]}`: the keys' names,
+/// algorithms and dates, but never their values. On failure, it receives the
+/// error JSON. Either string is owned by the caller and freed with
+/// `vw_string_free`.
 ///
-/// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client` or `json_out` is NULL; an API
-/// error (100 to 104) or a transport error (200 to 206).
+/// Returns `VW_OK`, or else:
+/// - `VW_ERROR_NULL_ARGUMENT` when `client` or `json_out` is NULL.
+/// - An API error (100 to 104) or a transport error (200 to 206).
 #[no_mangle]
 pub extern "C" fn vw_list_keys(client: *const vw_client, json_out: *mut *mut c_char) -> vw_result {
     boundary::call_json(json_out, || {
@@ -420,16 +461,20 @@ pub extern "C" fn vw_list_keys(client: *const vw_client, json_out: *mut *mut c_c
     })
 }
 
-/// Deletes an encryption key by name (`DELETE /v1alpha/admin/encryption-keys/{key_name}`).
+/// Deletes an encryption key by name
+/// (`DELETE /v1alpha/admin/encryption-keys/{key_name}`).
 ///
-/// `key_name` (at most 4 KiB) is percent-encoded as one path segment. On success, `*json_out`
-/// receives the API's answer naming the deleted key; on failure, the error JSON. Either
-/// string is owned by the caller and freed with `vw_string_free`.
+/// `key_name` (at most 4 KiB) is percent-encoded as one path segment. On
+/// success, `*json_out` receives the API's response naming the deleted key,
+/// `{"keyName": ...}`. On failure, it receives the error JSON. Either string is
+/// owned by the caller and freed with `vw_string_free`.
 ///
-/// Returns `VW_OK`; `VW_ERROR_NULL_ARGUMENT` when `client`, `key_name` or `json_out` is NULL;
-/// `VW_ERROR_INVALID_UTF8`; `VW_ERROR_INPUT_TOO_LARGE`; `VW_ERROR_INVALID_ARGUMENT` for an
-/// empty name, `.` or `..`; `VW_ERROR_NOT_FOUND`; another API error (100 to 104) or a
-/// transport error (200 to 206).
+/// Returns `VW_OK`, or else:
+/// - `VW_ERROR_NULL_ARGUMENT` when `client`, `key_name` or `json_out` is NULL.
+/// - `VW_ERROR_INVALID_UTF8` or `VW_ERROR_INPUT_TOO_LARGE` for `key_name`.
+/// - `VW_ERROR_INVALID_ARGUMENT` when `key_name` is empty, `.` or `..`.
+/// - `VW_ERROR_NOT_FOUND` when no such key exists.
+/// - Another API error (100 to 104) or a transport error (200 to 206).
 #[no_mangle]
 pub extern "C" fn vw_delete_key(
     client: *const vw_client,

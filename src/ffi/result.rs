@@ -6,11 +6,16 @@ use crate::error::Error;
 
 /// Result code of every `vw_` function that can fail.
 ///
-/// `VW_OK` (0) is success. The numbers are fixed forever and grouped by cause: 1 to 99 are
-/// caller errors, 100 to 199 errors answered by the API, 200 to 299 transport errors, 300 to
-/// 399 failed checks of a received notification, and 900 is an internal error. A number is
-/// never reused for another meaning, and new codes may be added within a group, so a switch
-/// over this type needs a default branch. `vw_result_text` returns a description of any code.
+/// `VW_OK` (0) is success. The numbers are fixed forever and grouped by cause:
+/// - 1 to 99: caller errors.
+/// - 100 to 199: error statuses from the API.
+/// - 200 to 299: transport errors.
+/// - 300 to 399: failed checks of a received notification.
+/// - 900: an internal error.
+///
+/// A number is never reused for another meaning, and new codes may be added
+/// within a group, so a switch over this type needs a default branch.
+/// `vw_result_text` returns a description of any code.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
@@ -23,57 +28,67 @@ pub enum vw_result {
     VW_ERROR_INVALID_UTF8 = 2,
     /// A JSON argument is not valid JSON.
     VW_ERROR_INVALID_JSON = 3,
-    /// An argument is rejected, such as an empty webhook id or an `is_active` filter other
-    /// than -1, 0 or 1.
+    /// An argument is rejected, such as an empty webhook id or an `is_active`
+    /// filter other than -1, 0 or 1.
     VW_ERROR_INVALID_ARGUMENT = 4,
-    /// A configuration setting is missing, unknown, of the wrong type or contradicts another.
+    /// A configuration setting is missing, unknown, of the wrong type or
+    /// contradicts another.
     VW_ERROR_INVALID_CONFIG = 5,
     /// A string argument is longer than its documented limit.
     VW_ERROR_INPUT_TOO_LARGE = 6,
-    /// The API answered 404: the webhook or key does not exist.
+    /// The API responded with status 404: the webhook or key does not exist.
     VW_ERROR_NOT_FOUND = 100,
-    /// The API answered 401: the API key or the credentials were rejected.
+    /// The API responded with status 401: the API key or the credentials were
+    /// rejected.
     VW_ERROR_UNAUTHORIZED = 101,
-    /// The API answered 403: the user lacks the capability for this operation.
+    /// The API responded with status 403: the user lacks the capability for this
+    /// operation.
     VW_ERROR_FORBIDDEN = 102,
-    /// The API answered 429 and the retries ran out.
+    /// The API responded with status 429 and the retries ran out.
     VW_ERROR_RATE_LIMITED = 103,
-    /// The API answered another error status, such as 400 for an invalid definition.
+    /// The API responded with another error status, such as 400 for an invalid
+    /// definition.
     VW_ERROR_API = 104,
     /// The connect timeout or the request timeout elapsed.
     VW_ERROR_TIMEOUT = 200,
-    /// The connection could not be made or broke before an answer arrived.
+    /// The connection could not be made or broke before the response arrived.
     VW_ERROR_CONNECTION = 201,
     /// TLS failed: the certificate did not verify, or the handshake failed.
     VW_ERROR_TLS = 202,
     /// The response body was larger than `maxResponseBytes`.
     VW_ERROR_RESPONSE_TOO_LARGE = 203,
-    /// The server answered 2xx with a body that is not JSON.
+    /// The server responded with a 2xx status and a body that is not JSON.
     VW_ERROR_INVALID_RESPONSE = 204,
-    /// The server answered with a redirect, which is never followed.
+    /// The server responded with a redirect, which is never followed.
     VW_ERROR_REDIRECT = 205,
-    /// A create, a test event or a key generation failed after it may have reached the
-    /// server, so it was not repeated. Check the server's state before trying again.
+    /// A create, a test event or a key generation failed after it may have
+    /// reached the server, so it was not repeated. Check the server's state
+    /// before trying again.
     VW_ERROR_OUTCOME_UNKNOWN = 206,
-    /// The `x-visier-signature` header does not match the notification body and the key.
+    /// The `x-visier-signature` header does not match the notification body and
+    /// the key.
     VW_ERROR_SIGNATURE_INVALID = 300,
     /// The notification has no `x-visier-signature` header.
     VW_ERROR_SIGNATURE_MISSING = 301,
-    /// The `x-visier-signature` header is not an HMAC-SHA256 digest in hexadecimal or base64,
-    /// or is longer than 16 KiB.
+    /// The `x-visier-signature` header is not an HMAC-SHA256 digest in
+    /// hexadecimal or base64, or is longer than 16 KiB.
     VW_ERROR_SIGNATURE_MALFORMED = 302,
     /// The signing key is empty.
     VW_ERROR_KEY_INVALID = 303,
-    /// The signature is valid but the body is not a notification: not a JSON object with
-    /// string fields `eventId` and `eventType`.
+    /// The signature is valid but the body is not a notification: not a JSON
+    /// object with string fields `eventId` and `eventType`.
     VW_ERROR_NOTIFICATION_INVALID = 304,
-    /// The notification has no `Authorization` header, but credentials are expected.
+    /// The notification has no `Authorization` header, but credentials are
+    /// expected.
     VW_ERROR_AUTHORIZATION_MISSING = 305,
-    /// The `Authorization` header is not `<scheme> <credentials>`, or is longer than 16 KiB.
+    /// The `Authorization` header is not `<scheme> <credentials>`, or is longer
+    /// than 16 KiB.
     VW_ERROR_AUTHORIZATION_MALFORMED = 306,
-    /// The `Authorization` header has another scheme or other credentials than expected.
+    /// The `Authorization` header has another scheme or other credentials than
+    /// expected.
     VW_ERROR_AUTHORIZATION_INVALID = 307,
-    /// A bug in the library: a panic was caught at the C boundary.
+    /// A bug in the library: a panic was caught at the C boundary. Every function
+    /// that returns a `vw_result` may return it, except `vw_last_error`.
     VW_ERROR_INTERNAL = 900,
 }
 
@@ -135,12 +150,13 @@ impl vw_result {
     }
 }
 
-/// Returns a static, NUL-terminated description of a result code, such as `"not found"` for
-/// `VW_ERROR_NOT_FOUND`.
+/// Returns a static, NUL-terminated description of a result code, such as
+/// `"not found"` for `VW_ERROR_NOT_FOUND`.
 ///
-/// Takes a plain integer so that any number is safe to pass: a number that is not a
-/// `vw_result` returns `"unknown result code"`. Never returns NULL. The string is owned by the
-/// library and lives as long as the process: do not free it. Thread-safe.
+/// Takes a plain integer so that any number is safe to pass: a number that is
+/// not a `vw_result` gives `"unknown result code"`. Never returns NULL. The
+/// string is owned by the library and lives as long as the process: do not free
+/// it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn vw_result_text(result: c_int) -> *const c_char {
     let text: &'static [u8] = match result {
