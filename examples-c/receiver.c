@@ -20,8 +20,14 @@
  * signature or Authorization header; 400 for a body that is not a
  * notification or is shorter than CONTENT_LENGTH; 405 for a method other than
  * POST; 411 without CONTENT_LENGTH; 413 for a body over 1 MiB; 500 for a
- * configuration error. The reason of every failure goes to stderr, which the
- * web server writes to its error log; it contains no key or credentials.
+ * configuration error. The reason of every failure goes to stderr, which
+ * contains no key or credentials. Apache httpd writes a CGI program's stderr
+ * to its error log; lighttpd keeps it only when server.breakagelog is set.
+ *
+ * The signature proves who sent a body, not when: a captured notification
+ * verifies again if replayed. A receiver that must reject replays keeps the
+ * eventId values it has accepted, or rejects an old "timestamp" (epoch
+ * milliseconds), bearing in mind that Visier retries a failed notification.
  *
  * Apache httpd does not pass the Authorization header to CGI programs by
  * default. Enable it with "CGIPassAuth On" (httpd 2.4.13 and later) in the

@@ -86,9 +86,9 @@ pub enum Error {
     /// The server responded with a redirect, which the client does not follow so that
     /// credentials never go to another URL.
     #[error(
-        "redirect refused: {method} {path} was redirected with status {status} to {}; \
+        "redirect refused: {method} {path} was redirected with status {status} {}; \
          configure the final URL as the host instead",
-        location.as_deref().unwrap_or("no Location header")
+        location.as_deref().map_or("without a Location header".to_owned(), |to| format!("to {to}"))
     )]
     Redirect {
         /// HTTP method of the request.

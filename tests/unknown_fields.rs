@@ -175,5 +175,8 @@ fn redirect_without_location_is_described() {
         _ => Answer::json(302, "{}"),
     });
     let error = stub_client(&stub).get_webhook("w-1").unwrap_err();
-    assert!(error.to_string().contains("no Location header"), "{error}");
+    assert!(
+        error.to_string().contains("without a Location header"),
+        "{error}"
+    );
 }

@@ -75,11 +75,12 @@ fn authorization_failure(error: AuthError) -> Failure {
 /// terminator. No argument is kept after the call.
 ///
 /// The signature is HMAC-SHA256 over the body bytes, keyed with the bytes of
-/// the key value, and sent as 64 hexadecimal digits or as 44 characters of
-/// base64. Visier does not document the scheme, so this is the library's
-/// interpretation, and the project's emulator (`visier-webhooks-emulator`)
-/// signs the same way. Spaces and tabs around the header value are ignored. The
-/// digests are compared in constant time.
+/// the key value, and sent as 64 hexadecimal digits (all lowercase or all
+/// uppercase) or as 44 characters of standard base64 with padding. Visier
+/// does not document the scheme, so this is the library's interpretation, and
+/// the project's emulator (`visier-webhooks-emulator`) signs the same way.
+/// Spaces and tabs around the header value are ignored. The digests are
+/// compared in constant time.
 ///
 /// On success, `*json_out` receives the event,
 /// `{"timestamp": "...", "eventId": "...", "eventType": "jobResultSuccess",

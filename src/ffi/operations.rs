@@ -267,10 +267,11 @@ pub extern "C" fn vw_create_webhook(
 /// `{"webhookId": ..., "details": {...}}`, sent as given. Any field left out of
 /// `details` is REMOVED from the webhook, so change a webhook by
 /// read-modify-write: get it with `vw_get_webhook`, edit that JSON, and send
-/// all of it back. Credentials are not changed by this call. Use
-/// `vw_update_credentials` for them. On success, `*json_out` receives the
-/// updated webhook. On failure, it receives the error JSON. Either string is
-/// owned by the caller and freed with `vw_string_free`.
+/// all of it back. A `webhookId` in the body must equal `webhook_id`.
+/// Credentials are not changed by this call. Use `vw_update_credentials` for
+/// them. On success, `*json_out` receives the updated webhook. On failure, it
+/// receives the error JSON. Either string is owned by the caller and freed
+/// with `vw_string_free`.
 ///
 /// Returns the codes of `vw_get_webhook`, and also:
 /// - `VW_ERROR_NULL_ARGUMENT` when `webhook_json` is NULL.
@@ -378,6 +379,10 @@ pub extern "C" fn vw_delete_webhook(
 /// `{"statusCode": ..., "message": ..., "messageId": ..., "eventId": ...}`. On
 /// failure, it receives the error JSON. Either string is owned by the caller
 /// and freed with `vw_string_free`.
+///
+/// `VW_OK` means that the API ran the test, not that the receiver accepted
+/// it: check `statusCode`, which is the receiver's HTTP status (the emulator
+/// reports 0 when it could not deliver).
 ///
 /// The request is never sent twice once it may have reached the server, so a
 /// failure after that returns `VW_ERROR_OUTCOME_UNKNOWN`.
