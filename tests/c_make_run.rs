@@ -34,6 +34,9 @@ fn make_run_builds_and_runs_examples() {
         "deleted webhook",
         "get after delete: not found, as expected",
     ] {
-        assert!(stdout.contains(expected), "{expected:?} missing from:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
     }
 }
