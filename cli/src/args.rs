@@ -1,5 +1,6 @@
 //! Command-line arguments: global options, subcommands and their help texts.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -118,6 +119,39 @@ fn parse_seconds(value: &str) -> Result<f64, String> {
         ));
     }
     Ok(seconds)
+}
+
+/// Returns whether the raw arguments (without the program name) select `--format json`, as
+/// `--format json` or `--format=json`, for reporting an error that clap found before the
+/// options were parsed. The last `--format` counts, and arguments after `--` are not options.
+pub fn json_format_requested<I>(args: I) -> bool
+where
+    I: IntoIterator,
+    I::Item: Into<OsString>,
+{
+    let mut json = false;
+    let mut args = args.into_iter().map(Into::into);
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--format" {
+            json = args.next().is_some_and(|value| value == "json");
+        } else if arg == "--format=json" {
+            json = true;
+        } else if arg.to_string_lossy().starts_with("--format=") {
+            json = false;
+        }
+    }
+    json
+}
+
+/// Rejects an empty or blank target URL, which Visier could never call.
+fn parse_url(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("the target URL must not be empty".to_owned());
+    }
+    Ok(value.to_owned())
 }
 
 #[derive(Debug, Subcommand)]
@@ -279,7 +313,7 @@ pub struct CreateArgs {
     pub file: Option<PathBuf>,
 
     /// Target URL that Visier calls
-    #[arg(long, value_name = "URL", required_unless_present = "file")]
+    #[arg(long, value_name = "URL", required_unless_present = "file", value_parser = parse_url)]
     pub url: Option<String>,
 
     /// Event type to listen for; repeat for several
@@ -326,7 +360,7 @@ pub struct UpdateArgs {
     pub rename: Option<String>,
 
     /// Set details.targetUrl
-    #[arg(long, value_name = "URL", group = "edit")]
+    #[arg(long, value_name = "URL", group = "edit", value_parser = parse_url)]
     pub url: Option<String>,
 
     /// Add an event type unless already listened for; repeat for several
@@ -412,5 +446,23 @@ mod tests {
     #[test]
     fn command_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn json_format_found_in_raw_arguments() {
+        let cases: [(&[&str], bool); 9] = [
+            (&["list", "--format", "json"], true),
+            (&["--format=json", "list", "--bogus"], true),
+            (&["list", "--format", "table"], false),
+            (&["list", "--format=table"], false),
+            (&["list"], false),
+            (&["list", "--format"], false),
+            (&["--format", "json", "--format", "table"], false),
+            (&["--format", "table", "--format=json"], true),
+            (&["get", "--", "--format", "json"], false),
+        ];
+        for (args, expected) in cases {
+            assert_eq!(json_format_requested(args), expected, "{args:?}");
+        }
     }
 }

@@ -146,6 +146,32 @@ fn kind_of(error: &Error) -> Kind {
     }
 }
 
+/// Returns the message of a clap error on one line, without clap's `error: ` prefix, usage
+/// and help hint. A list that clap puts on the following lines, such as the missing
+/// arguments, is joined to the first line.
+pub fn clap_message(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    if error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // For this kind clap renders the whole help of the command, so only its usage line is kept.
+        let usage = rendered
+            .lines()
+            .find_map(|line| line.strip_prefix("Usage: "))
+            .unwrap_or("see --help");
+        return one_line(&format!(
+            "a required subcommand or argument is missing (usage: {usage})"
+        ));
+    }
+    let first_paragraph = rendered.split("\n\n").next().unwrap_or_default();
+    let joined = first_paragraph
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = joined.strip_prefix("error: ").unwrap_or(&joined);
+    one_line(message)
+}
+
 /// Replaces control characters (line breaks included) with spaces, so that a message from the
 /// server stays on one line and cannot send terminal escape sequences.
 pub fn one_line(text: &str) -> String {

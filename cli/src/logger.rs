@@ -23,8 +23,12 @@ impl Log for StderrLogger {
     fn flush(&self) {}
 }
 
-/// Installs the logger: warnings (such as retries) by default, every request with `verbose`.
-pub fn init(verbose: bool) {
+/// Installs the logger: every request with `verbose`, otherwise warnings (such as retries),
+/// or nothing when `json_errors` is set, so that stderr contains only the JSON error.
+pub fn init(verbose: bool, json_errors: bool) {
+    if json_errors && !verbose {
+        return;
+    }
     let level = if verbose { Level::Debug } else { Level::Warn };
     let logger = Box::leak(Box::new(StderrLogger { level }));
     if log::set_logger(logger).is_ok() {

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod completions;
 mod config;
 mod edit;
 mod failure;
@@ -13,7 +14,7 @@ mod verify;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use crate::args::{Cli, Command};
 use crate::commands::Context;
@@ -21,10 +22,13 @@ use crate::failure::Failure;
 use crate::output::Output;
 
 fn main() -> ExitCode {
-    // Clap exits with status 2 on a syntax error and 0 after --help or --version.
-    let cli = Cli::parse();
-    logger::init(cli.global.verbose);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return exit_on_parse_error(&error),
+    };
     let output = Output::new(&cli.global);
+    // With --format json, stderr contains only the JSON error unless -v is given.
+    logger::init(cli.global.verbose, output.json_errors);
     match run(cli, output) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -36,12 +40,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, output: Output) -> Result<(), Failure> {
     match cli.command {
-        Command::Completions { shell } => {
-            let mut command = Cli::command();
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut command, "visier-webhooks", &mut script);
-            output.bytes(&script)
-        }
+        Command::Completions { shell } => output.bytes(&completions::script(shell)),
         Command::Verify(args) => verify::run(&args, &output),
         command => {
             let context = Context {
@@ -51,4 +50,22 @@ fn run(cli: Cli, output: Output) -> Result<(), Failure> {
             commands::run(&context, command)
         }
     }
+}
+
+/// Reports a command-line error of clap and returns its exit status: 2 for a usage error,
+/// 0 after `--help` or `--version`.
+///
+/// Clap does not know the value of `--format` when parsing fails, so the raw arguments are
+/// searched for it. With `--format json` a usage error is the same JSON error object as
+/// every other failure. Help and version text are printed by clap in every format.
+fn exit_on_parse_error(error: &clap::Error) -> ExitCode {
+    let failed = error.use_stderr();
+    if failed && args::json_format_requested(std::env::args_os().skip(1)) {
+        Failure::usage(failure::clap_message(error)).report(true);
+        return ExitCode::from(failure::Kind::Usage.exit_code());
+    }
+    // Prints to stdout or stderr as clap would. A failed write leaves nothing to report.
+    let _ = error.print();
+    // Clap's statuses are 0 and 2, so the conversion never falls back.
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1))
 }

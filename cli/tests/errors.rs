@@ -282,3 +282,115 @@ fn table_of_wrong_shape_exits_7() {
     assert_eq!(good.stdout.lines().count(), 1, "{good:?}");
     assert!(good.stdout.starts_with("ID"), "{good:?}");
 }
+
+#[test]
+fn json_errors_hide_retry_warnings() {
+    let emulator = start_emulator();
+    emulator.inject_fault(status_fault("GET", "/v1/op/webhooks", 503));
+    let args = ["list", "--retries", "1"];
+
+    let table = run(&emulator, &[&args[..], &["--format", "table"]].concat());
+    assert_eq!(table.code, 7, "{table:?}");
+    assert!(table.stderr.contains("warn: retrying GET"), "{table:?}");
+
+    let json = run(&emulator, &[&args[..], &["--format", "json"]].concat());
+    assert_eq!(json.code, 7, "{json:?}");
+    assert_eq!(json.stderr.lines().count(), 1, "{json:?}");
+    let error = json.stderr_json();
+    assert_eq!(error["error"]["kind"], "api");
+    assert_eq!(error["error"]["status"], 503);
+
+    let verbose = run(
+        &emulator,
+        &[&args[..], &["--format", "json", "-v"]].concat(),
+    );
+    assert_eq!(verbose.code, 7, "{verbose:?}");
+    assert!(verbose.stderr.contains("warn: retrying GET"), "{verbose:?}");
+    let last_line = verbose.stderr.lines().last().unwrap_or_default();
+    let error: serde_json::Value = serde_json::from_str(last_line)
+        .unwrap_or_else(|e| panic!("last stderr line is not JSON ({e}): {verbose:?}"));
+    assert_eq!(error["error"]["status"], 503);
+}
+
+#[test]
+fn usage_errors_as_json() {
+    let cases: [(&[&str], &str); 7] = [
+        (&["list", "--bogus", "--format", "json"], "'--bogus'"),
+        (&["--format=json", "list", "--timeout", "0"], "--timeout"),
+        (
+            &[
+                "update",
+                "id-1",
+                "--activate",
+                "--deactivate",
+                "--format",
+                "json",
+            ],
+            "'--activate' cannot be used with '--deactivate'",
+        ),
+        (&["create", "--format", "json"], "--url"),
+        (&["keys", "--format", "json"], "requires a subcommand"),
+        (&["--format", "json", "keys"], "usage: visier-webhooks keys"),
+        (&["create", "--url", "", "--format", "json"], "--url"),
+    ];
+    for (args, needle) in cases {
+        let run = run_with(&[], args, None);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+        let error = run.stderr_json();
+        assert_eq!(error["error"]["kind"], "usage", "{args:?}");
+        assert_eq!(error["error"]["exitCode"], 2, "{args:?}");
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(needle), "{args:?}: {message:?}");
+        assert!(!message.starts_with("error:"), "{args:?}: {message:?}");
+    }
+
+    let text = run_with(&[], &["list", "--bogus", "--format", "table"], None);
+    assert_eq!(text.code, 2, "{text:?}");
+    assert!(
+        text.stderr
+            .starts_with("error: unexpected argument '--bogus'"),
+        "{text:?}"
+    );
+    assert!(text.stderr.contains("Usage:"), "{text:?}");
+
+    let help = run_with(&[], &["list", "--help", "--format", "json"], None);
+    assert_ok(&help);
+    assert!(help.stdout.contains("--active"), "{help:?}");
+    assert!(help.stderr.is_empty(), "{help:?}");
+
+    let version = run_with(&[], &["--version", "--format", "json"], None);
+    assert_ok(&version);
+    assert!(
+        version.stdout.starts_with("visier-webhooks "),
+        "{version:?}"
+    );
+}
+
+#[test]
+fn empty_url_is_usage_error() {
+    let emulator = start_emulator();
+    let id = create_webhook(&emulator, "https://hooks.example.com/kept");
+    let before = emulator.requests().len();
+    let cases: [&[&str]; 3] = [
+        &["create", "--url", ""],
+        &["create", "--url=", "--event", "dvPublish"],
+        &["update", &id, "--url", " "],
+    ];
+    for args in cases {
+        let run = run(&emulator, args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("--url"), "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("must not be empty"),
+            "{args:?}: {run:?}"
+        );
+    }
+    assert_eq!(emulator.requests().len(), before, "a request was sent");
+    let kept = run(&emulator, &["get", &id]);
+    assert_ok(&kept);
+    assert_eq!(
+        kept.json()["details"]["targetUrl"],
+        "https://hooks.example.com/kept"
+    );
+}

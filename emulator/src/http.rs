@@ -12,6 +12,8 @@ pub(crate) const MAX_HEADER_BYTES: usize = 64 * 1024;
 pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 const READ_CHUNK: usize = 16 * 1024;
+/// Content type byte of a TLS handshake record, the first byte a TLS client sends.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 
 /// A parsed request.
 #[derive(Debug)]
@@ -60,6 +62,9 @@ pub(crate) enum ReadError {
     Io,
     /// The request is invalid, so the server responds with this status and message and closes.
     Invalid(u16, String),
+    /// The first byte is 0x16, the content type of a TLS handshake record, so the client sent
+    /// TLS to this plain-HTTP server. No HTTP method starts with that byte.
+    TlsHandshake,
 }
 
 impl From<io::Error> for ReadError {
@@ -139,6 +144,10 @@ impl Connection {
             match self.fill() {
                 Ok(0) if self.buf.is_empty() => return Err(ReadError::Closed),
                 Ok(0) => return Err(ReadError::Io),
+                // Checked before waiting for a CRLF, which a TLS client never sends.
+                Ok(_) if self.buf[0] == TLS_HANDSHAKE_RECORD => {
+                    return Err(ReadError::TlsHandshake)
+                }
                 Ok(_) => {}
                 Err(e) if self.buf.is_empty() => {
                     return Err(match e.kind() {

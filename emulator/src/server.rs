@@ -149,6 +149,20 @@ impl Shared {
         requests.push_back(record);
     }
 
+    fn log_tls_handshake(&self, stream: &TcpStream) {
+        if !self.config.log_requests {
+            return;
+        }
+        let peer = stream
+            .peer_addr()
+            .map_or_else(|_| "unknown peer".to_owned(), |addr| addr.to_string());
+        let line = format!(
+            "TLS handshake from {peer} rejected: the emulator serves plain HTTP, so use an \
+             http:// URL; connection closed\n"
+        );
+        let _ = io::stderr().lock().write_all(line.as_bytes());
+    }
+
     fn log(&self, method: &str, target: &str, status: u16, started: Instant) {
         if !self.config.log_requests {
             return;
@@ -198,6 +212,13 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
         let request = match connection.read_request() {
             Ok(request) => request,
             Err(ReadError::Closed) | Err(ReadError::Io) => return,
+            Err(ReadError::TlsHandshake) => {
+                // Closing at once makes an `https://` client fail fast instead of waiting for
+                // a response until its timeout.
+                shared.log_tls_handshake(&connection.stream);
+                let _ = connection.stream.shutdown(Shutdown::Both);
+                return;
+            }
             Err(ReadError::Invalid(status, message)) => {
                 let started = Instant::now();
                 let response = api::status_response(status, "InvalidRequest", message);

@@ -633,3 +633,94 @@ fn binary_rejects_unusable_flags() {
         "the binary did not start with 10 delivery retries"
     );
 }
+
+#[test]
+fn tls_handshake_closed_at_once() {
+    let emulator = start(|_| {});
+    let mut stream = TcpStream::connect(emulator.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    // The start of a TLS 1.2 ClientHello record: handshake type, version, length, no CRLF.
+    stream
+        .write_all(&[0x16, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b])
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut reply = Vec::new();
+    let result = stream.read_to_end(&mut reply);
+    let elapsed = started.elapsed();
+    // Either end of stream or a reset ends the read; a timeout means the emulator waited.
+    if let Err(error) = &result {
+        assert!(
+            !matches!(
+                error.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            "the emulator kept the connection open: {error}"
+        );
+    }
+    assert!(reply.is_empty(), "the emulator replied: {reply:?}");
+    assert!(elapsed < Duration::from_secs(2), "closed after {elapsed:?}");
+    assert!(
+        emulator.requests().is_empty(),
+        "the handshake was recorded as a request"
+    );
+}
+
+#[test]
+fn https_client_fails_fast() {
+    let emulator = start(|_| {});
+    let client = visier_webhooks::Client::builder()
+        .host(format!("https://{}", emulator.addr()))
+        .api_key(DEFAULT_API_KEY)
+        .auth(visier_webhooks::Auth::SecurityToken("token".into()))
+        .use_env_proxy(false)
+        .retry_policy(visier_webhooks::RetryPolicy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("the client builds");
+    let started = std::time::Instant::now();
+    let result = client.list_keys();
+    let elapsed = started.elapsed();
+    assert!(
+        result.is_err(),
+        "a TLS call to plain HTTP succeeded: {result:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "the call failed only after {elapsed:?}: {result:?}"
+    );
+}
+
+#[test]
+fn binary_logs_tls_handshake() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_visier-webhooks-emulator"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start binary");
+    // The credentials come first on stdout, then the address.
+    let address = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("listening on http://").map(str::to_owned))
+        .expect("the binary prints its address");
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream.write_all(&[0x16, 0x03, 0x01, 0x00, 0x2f]).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        line.starts_with("TLS handshake from 127.0.0.1:"),
+        "{line:?}"
+    );
+    assert!(line.contains("http://"), "{line:?}");
+}
