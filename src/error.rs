@@ -47,7 +47,7 @@ pub enum Error {
         method: &'static str,
         /// Path of the request, without the host.
         path: String,
-        /// What the transport reported.
+        /// The transport's description of the failure.
         detail: String,
     },
 
@@ -77,7 +77,7 @@ pub enum Error {
         method: &'static str,
         /// Path of the request, without the host.
         path: String,
-        /// What did not parse.
+        /// The parser's description of the problem.
         detail: String,
         /// The first bytes of the body, as text (lossy), at most 512 bytes.
         body_excerpt: String,
@@ -101,11 +101,11 @@ pub enum Error {
         location: Option<String>,
     },
 
-    /// The request may have been applied by the server, but the client cannot tell. This
-    /// happens when a request that must not be sent twice (a create, a test event, a key
-    /// generation) fails after it may have reached the server, so it is not repeated; and when
-    /// a DELETE is repeated after such a failure and the repeat gets 404, because the first
-    /// attempt may have deleted the resource. Check the server's state (for example list the
+    /// The request may have been applied by the server, but the client cannot tell. A request
+    /// that must not be sent twice (a create, a test event, a key generation) gives this when
+    /// it fails after it may have reached the server, because it is not repeated. A DELETE
+    /// gives it when it is repeated after such a failure and the repeat gets 404, because the
+    /// first attempt may have deleted the resource. Check the server's state (for example list the
     /// webhooks) before trying again.
     #[error(
         "outcome unknown: {method} {path} may have been applied by the server; check the \

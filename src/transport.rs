@@ -140,7 +140,7 @@ struct Exchange {
     retry_after: Option<Duration>,
 }
 
-/// What went wrong in one attempt, before classification into [`Error`].
+/// Failure of one attempt, with whether the request may have reached the server.
 enum AttemptFailure {
     /// The request certainly did not reach the server.
     NotSent(Error),
