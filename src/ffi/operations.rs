@@ -10,7 +10,7 @@ use crate::client::Client;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 
-/// Sends one operation and returns the answer, checked to be UTF-8 JSON.
+/// Sends one operation and returns the response, checked to be UTF-8 JSON.
 fn send(client: &Client, endpoint: Endpoint<'_>, body: Option<&str>) -> Result<String, Failure> {
     let bytes = client.send_raw(endpoint, body.map(str::as_bytes))?;
 
@@ -69,15 +69,7 @@ pub extern "C" fn vw_list_webhooks(
     event: *const c_char,
     json_out: *mut *mut c_char,
 ) -> vw_result {
-    boundary::call_json(json_out, || {
-        // SAFETY: the caller passes NULL or a live handle, as documented.
-        let client = unsafe { client_ref(client) }?;
-        let is_active = is_active_filter(is_active)?;
-        // SAFETY: the caller passes NULL or a NUL-terminated string, as documented.
-        let event = unsafe { boundary::read_optional_str(event, "event", MAX_NAME_BYTES) }?;
-
-        send(client, Endpoint::ListWebhooks { is_active, event }, None)
-    })
+    list(client, is_active, event, json_out, Listing::Webhooks)
 }
 
 /// Lists the active status and events of the webhooks
@@ -97,6 +89,24 @@ pub extern "C" fn vw_list_webhook_statuses(
     event: *const c_char,
     json_out: *mut *mut c_char,
 ) -> vw_result {
+    list(client, is_active, event, json_out, Listing::Statuses)
+}
+
+/// The two list operations, which take the same filters.
+#[derive(Clone, Copy)]
+enum Listing {
+    Webhooks,
+    Statuses,
+}
+
+/// Checks the filters of a list operation and sends it.
+fn list(
+    client: *const vw_client,
+    is_active: c_int,
+    event: *const c_char,
+    json_out: *mut *mut c_char,
+    listing: Listing,
+) -> vw_result {
     boundary::call_json(json_out, || {
         // SAFETY: the caller passes NULL or a live handle, as documented.
         let client = unsafe { client_ref(client) }?;
@@ -104,7 +114,11 @@ pub extern "C" fn vw_list_webhook_statuses(
         // SAFETY: the caller passes NULL or a NUL-terminated string, as documented.
         let event = unsafe { boundary::read_optional_str(event, "event", MAX_NAME_BYTES) }?;
 
-        send(client, Endpoint::ListStatuses { is_active, event }, None)
+        let endpoint = match listing {
+            Listing::Webhooks => Endpoint::ListWebhooks { is_active, event },
+            Listing::Statuses => Endpoint::ListStatuses { is_active, event },
+        };
+        send(client, endpoint, None)
     })
 }
 
