@@ -26,7 +26,7 @@
 
 #include "visier_webhooks.h"
 
-/* A receiver that answers one notification with 200 and then stops. */
+/* A receiver that responds to one notification with 200 and then stops. */
 struct receiver {
     int listen_fd;
     int port;
@@ -51,7 +51,7 @@ static void *receiver_main(void *arg)
     fd = accept(receiver->listen_fd, NULL, NULL);
     if (fd < 0)
         return NULL;
-    /* Read the request head; the body is not needed to answer. */
+    /* Read the request head; the body is not needed to respond. */
     while (used < sizeof(buffer) - 1) {
         ssize_t n = read(fd, buffer + used, sizeof(buffer) - 1 - used);
         if (n <= 0)
@@ -108,7 +108,7 @@ static void receiver_stop(struct receiver *receiver)
 
 /*
  * Copies the string value of the first "key" in json to out. This is enough
- * for the ids in the API's answers, which contain no escapes; a real program
+ * for the ids in the API's responses, which contain no escapes; a real program
  * would use a JSON library such as cJSON or jansson.
  */
 static int json_get_string(const char *json, const char *key, char *out,

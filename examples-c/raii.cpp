@@ -100,7 +100,7 @@ private:
     std::unique_ptr<vw_client, Deleter> handle_;
 };
 
-// Returns the string value of "key" in an API answer; ids contain no escapes.
+// Returns the string value of "key" in an API response; ids contain no escapes.
 std::string string_field(const std::string &json, const std::string &key) {
     std::string pattern = "\"" + key + "\":\"";
     std::size_t start = json.find(pattern);

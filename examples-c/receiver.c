@@ -341,7 +341,7 @@ int main(void)
     http_status = receive(&event_json);
     reason = reason_phrase(http_status);
 
-    /* Answer in CGI form: a Status header, then the body. */
+    /* Respond in CGI form: a Status header, then the body. */
     printf("Status: %d %s\r\n", http_status, reason);
     if (http_status == 405) {
         printf("Allow: POST\r\n");

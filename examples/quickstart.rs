@@ -262,7 +262,7 @@ impl Received {
     }
 }
 
-/// A loopback HTTP server that answers every POST with 200 and hands the request over.
+/// A loopback HTTP server that responds to every POST with 200 and hands the request over.
 struct Receiver {
     url: String,
     received: mpsc::Receiver<Received>,
@@ -290,7 +290,7 @@ impl Receiver {
     }
 }
 
-/// Reads one HTTP/1.1 request with a Content-Length body and answers 200.
+/// Reads one HTTP/1.1 request with a Content-Length body and responds 200.
 fn read_request(stream: TcpStream) -> Option<Received> {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);

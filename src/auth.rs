@@ -17,7 +17,7 @@ const SECURE_TOKEN_PATH: &str = "/v1/admin/visierSecureToken";
 const OAUTH_TOKEN_PATH: &str = "/v1/auth/oauth2/token";
 /// Maximum time before expiry at which an OAuth token is renewed.
 const MAX_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
-/// Longest token lifetime believed: a larger `expires_in` is read as this, so the arithmetic
+/// Maximum token lifetime believed: a larger `expires_in` is read as this, so the arithmetic
 /// on instants cannot overflow.
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// Wait before trying again after a renewal failed while the token was still valid.
@@ -325,7 +325,7 @@ impl Tokens {
                 body_excerpt: String::new(),
             });
         }
-        // An `expires_in` of 0 says nothing useful, so it is read as unknown: the token is then
+        // An `expires_in` of 0 carries no lifetime, so it is read as unknown: the token is then
         // renewed only after a 401.
         let lifetime = parsed
             .expires_in

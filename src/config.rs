@@ -41,7 +41,7 @@ impl ApiVersion {
     }
 }
 
-/// How the client authenticates, besides the `apikey` header that every call sends.
+/// Authentication mode of the client, besides the `apikey` header that every call sends.
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Auth {

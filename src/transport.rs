@@ -207,7 +207,7 @@ impl Transport {
         let started = Instant::now();
         let mut attempt = 1;
         // Set once an attempt may have been applied before it failed, so that a DELETE repeated
-        // after it and answered 404 is not reported as "not found".
+        // after it that gets 404 is not reported as "not found".
         let mut earlier_attempt_may_have_applied = false;
         loop {
             let attempt_started = Instant::now();
@@ -393,7 +393,7 @@ impl Transport {
         ))
     }
 
-    /// Maps a ureq error to [`Error`], and tells whether the request may have reached the
+    /// Maps a ureq error to [`Error`], and reports whether the request may have reached the
     /// server.
     fn classify(&self, request: &Request<'_>, error: ureq::Error) -> AttemptFailure {
         let method = request.method.as_str();
@@ -497,8 +497,8 @@ const RESOLVE_CACHE_TTL: Duration = Duration::from_secs(60);
 /// Resolves each host once per [`RESOLVE_CACHE_TTL`] and reuses the addresses.
 ///
 /// ureq 3.5 resolves the host name before it looks for a pooled connection, and with a
-/// timeout set it resolves on a new thread, so every call paid for a thread and a lookup even
-/// on a kept-alive connection (measured with `strace -f -c`: one `clone3` per request).
+/// timeout set it resolves on a new thread. Without this cache every call paid for a thread and
+/// a lookup, even on a kept-alive connection (`strace -f -c` showed one `clone3` per request).
 ///
 /// NOTE: this uses ureq's `unversioned` API, which ureq may change in a minor release; the
 /// `ureq` requirement in Cargo.toml is kept to the minor version this was written for.

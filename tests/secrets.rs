@@ -33,7 +33,7 @@ impl log::Log for Capture {
 
     fn log(&self, record: &log::Record<'_>) {
         // ureq and ureq-proto dump raw request and response bytes at trace level, credentials
-        // included; the README asks to keep those targets below trace. Every other line, this
+        // included; the README recommends keeping those targets below trace. Every other line, this
         // library's and ureq's debug lines among them, is checked for secrets.
         let is_transport_trace =
             record.level() == log::Level::Trace && record.target().starts_with("ureq");

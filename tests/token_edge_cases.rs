@@ -37,7 +37,7 @@ fn token_requests(stub: &Stub) -> usize {
         .count()
 }
 
-/// Answers token requests with `expires_in` and every other request with an empty list.
+/// Responds to token requests with `expires_in` and every other request with an empty list.
 fn oauth_stub(expires_in: &'static str) -> Stub {
     Stub::start(move |request: &Recorded| {
         if request.target == OAUTH_PATH {
@@ -107,7 +107,7 @@ fn failed_renewal_keeps_valid_token() {
 
 #[test]
 fn waiting_threads_share_failed_fetch() {
-    // The token endpoint never answers in time.
+    // The token endpoint never responds in time.
     let stub = Stub::start(|request: &Recorded| {
         if request.target == SECURE_TOKEN_PATH {
             thread::sleep(Duration::from_millis(1500));
@@ -142,7 +142,7 @@ fn waiting_threads_share_failed_fetch() {
     for handle in handles {
         let (failed, elapsed) = handle.join().unwrap();
         assert!(failed, "the token fetch timed out");
-        // One timed-out fetch serves every thread: nobody waits for a second one.
+        // One timed-out fetch serves every thread, so no thread waits for a second one.
         assert!(elapsed < Duration::from_millis(1150), "{elapsed:?}");
     }
     let fetches = stub

@@ -139,7 +139,8 @@ fn route_and_handle(
         .with_header("Allow", methods.join(", "));
     }
     // Visier's spec marks both token endpoints `security: - {}`, and its Python SDK requests a
-    // security token without an API key, so there a missing key is accepted; a wrong one is not.
+    // security token without an API key. So there a missing key is accepted, but a wrong one
+    // is not.
     let is_token_route = matches!(route, Route::SecureToken | Route::OAuthToken);
     let key_missing = request.header("apikey").is_none();
     let key_accepted = key_valid || (is_token_route && key_missing);

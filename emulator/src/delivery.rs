@@ -39,7 +39,7 @@ pub(crate) fn signature(key_value: &str, body: &[u8]) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
-/// What delivery needs of a webhook, copied out so that no lock is held while sending.
+/// Delivery settings of a webhook, copied out so that no lock is held while sending.
 #[derive(Debug, Clone)]
 pub(crate) struct DeliveryTarget {
     pub webhook_id: String,

@@ -24,10 +24,10 @@ pub struct Fault {
     pub action: FaultAction,
 }
 
-/// What the emulator does with a request that a [`Fault`] matches.
+/// Action the emulator takes on a request that a [`Fault`] matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultAction {
-    /// Answers `status` with the rate-limit headers, `Retry-After` when given, and `body`
+    /// Responds `status` with the rate-limit headers, `Retry-After` when given, and `body`
     /// (sent as JSON) or else a Status body.
     Status {
         status: u16,
@@ -39,9 +39,9 @@ pub enum FaultAction {
     Delay(Duration),
     /// Reads the request, then closes the connection without a response.
     Close,
-    /// Answers 200 with a `Content-Type: application/json` body that is not JSON.
+    /// Responds 200 with a `Content-Type: application/json` body that is not JSON.
     Malformed,
-    /// Answers 200 and streams `bytes` bytes of JSON-looking filler with a matching
+    /// Responds 200 and streams `bytes` bytes of JSON-looking filler with a matching
     /// `Content-Length`; `u64::MAX` streams without a length until the client closes.
     Oversized { bytes: u64 },
 }

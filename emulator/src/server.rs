@@ -233,7 +233,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
         let at = SystemTime::now();
         let outcome = handle_request(shared, &request);
         let status = outcome.status();
-        // Recorded before the response is sent, so that a client holding the response sees the record.
+        // Recorded before the response is sent, so that a client holding the response finds the record.
         if !request.path().starts_with(CONTROL_PREFIX) {
             shared.record(&request, status, at);
         }
@@ -259,7 +259,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
 }
 
 /// Closes the sending side and reads what the client still sends, for a bounded time and size,
-/// so that closing with unread input does not reset the connection and destroy the answer.
+/// so that closing with unread input does not reset the connection and destroy the response.
 fn linger(stream: &mut TcpStream) {
     let _ = stream.shutdown(Shutdown::Write);
     let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));

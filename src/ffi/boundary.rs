@@ -15,10 +15,10 @@ use crate::error::Error;
 /// bytes, so this only stops runaway inputs.
 pub(crate) const MAX_JSON_BYTES: usize = 256 * 1024;
 
-/// Longest id, name or event type argument accepted, in bytes: 4 KiB.
+/// Maximum id, name or event type argument accepted, in bytes: 4 KiB.
 pub(crate) const MAX_NAME_BYTES: usize = 4 * 1024;
 
-/// Why an export failed.
+/// Failure of an export.
 pub(crate) enum Failure {
     /// The caller's arguments were rejected before the core was called.
     Caller(vw_result, String),
@@ -39,7 +39,7 @@ impl Failure {
     }
 
     /// Builds the error object: the code's name and number, and for an API error the HTTP
-    /// status and Visier's error fields. It holds no secret, because no error message does.
+    /// status and Visier's error fields. It contains no secret, because no error message does.
     fn to_json(&self) -> CString {
         let result = self.result();
         let (message, api) = match self {
@@ -113,7 +113,7 @@ pub(crate) fn call(body: impl FnOnce() -> Result<(), Failure>) -> vw_result {
 ///
 /// On success `*json_out` receives the output; on failure it receives the error JSON. Both
 /// are allocated here and freed with `vw_string_free`. When `json_out` is NULL, `body` is not
-/// run, so no request is sent whose answer could not be returned.
+/// run, so no request is sent whose response could not be returned.
 pub(crate) fn call_json(
     json_out: *mut *mut c_char,
     body: impl FnOnce() -> Result<String, Failure>,
